@@ -1,0 +1,227 @@
+/* mod_posthog_secure: PostHog's self-hosting security, enforced by httpd.
+ *
+ * This file is the module's face: the directive table, the configuration
+ * records' create and merge, and the hook registration.  The work lives in
+ * modules/, one file pair per concern. */
+#include "modules/phs_conf.h"
+#include "modules/access.h"
+#include "modules/directive.h"
+#include "modules/client_ip.h"
+#include "modules/secure_cookies.h"
+#include "modules/https.h"
+#include "modules/response.h"
+
+#include <http_request.h>
+#include <http_protocol.h>
+
+static void *create_dir_conf(apr_pool_t *p, char *dir)
+{
+    phs_dir_conf_t *conf = apr_pcalloc(p, sizeof(*conf));
+
+    (void)dir;
+    conf->enabled = PHS_UNSET;
+    conf->ip_restriction = PHS_UNSET;
+    conf->blocks_state = PHS_BLOCKS_UNSET;
+    conf->secure_cookies = PHS_UNSET;
+    conf->cookie_httponly = PHS_UNSET;
+    conf->https_redirect = PHS_UNSET;
+    return conf;
+}
+
+static void *merge_dir_conf(apr_pool_t *p, void *parent_conf, void *child_conf)
+{
+    const phs_dir_conf_t *parent = parent_conf, *child = child_conf;
+    phs_dir_conf_t *conf = apr_pcalloc(p, sizeof(*conf));
+
+    conf->enabled = PHS_MERGE_INT(child->enabled, parent->enabled);
+    conf->ip_restriction = PHS_MERGE_INT(child->ip_restriction,
+                                         parent->ip_restriction);
+    if (child->blocks_state != PHS_BLOCKS_UNSET) {
+        conf->blocks_state = child->blocks_state;
+        conf->allowed = child->allowed;
+    }
+    else {
+        conf->blocks_state = parent->blocks_state;
+        conf->allowed = parent->allowed;
+    }
+    conf->exempt_segments = PHS_MERGE_PTR(child->exempt_segments,
+                                          parent->exempt_segments);
+    conf->deny_message = PHS_MERGE_PTR(child->deny_message,
+                                       parent->deny_message);
+    conf->secure_cookies = PHS_MERGE_INT(child->secure_cookies,
+                                         parent->secure_cookies);
+    conf->cookie_httponly = PHS_MERGE_INT(child->cookie_httponly,
+                                          parent->cookie_httponly);
+    conf->httponly_exempt = PHS_MERGE_PTR(child->httponly_exempt,
+                                          parent->httponly_exempt);
+    conf->cookie_samesite = PHS_MERGE_PTR(child->cookie_samesite,
+                                          parent->cookie_samesite);
+    conf->https_redirect = PHS_MERGE_INT(child->https_redirect,
+                                         parent->https_redirect);
+    conf->redirect_exempt = PHS_MERGE_PTR(child->redirect_exempt,
+                                          parent->redirect_exempt);
+    return conf;
+}
+
+static void *create_server_conf(apr_pool_t *p, server_rec *s)
+{
+    phs_server_conf_t *conf = apr_pcalloc(p, sizeof(*conf));
+
+    (void)s;
+    conf->mode = PHS_UNSET;
+    conf->behind_proxy = PHS_UNSET;
+    conf->trust_all = PHS_UNSET;
+    conf->proxy_hops = PHS_UNSET;
+    conf->https_port = PHS_UNSET;
+    return conf;
+}
+
+static void *merge_server_conf(apr_pool_t *p, void *parent_conf,
+                               void *child_conf)
+{
+    const phs_server_conf_t *parent = parent_conf, *child = child_conf;
+    phs_server_conf_t *conf = apr_pcalloc(p, sizeof(*conf));
+
+    conf->mode = PHS_MERGE_INT(child->mode, parent->mode);
+    conf->behind_proxy = PHS_MERGE_INT(child->behind_proxy,
+                                       parent->behind_proxy);
+    conf->trusted_proxies = PHS_MERGE_PTR(child->trusted_proxies,
+                                          parent->trusted_proxies);
+    conf->trust_all = PHS_MERGE_INT(child->trust_all, parent->trust_all);
+    conf->proxy_hops = PHS_MERGE_INT(child->proxy_hops, parent->proxy_hops);
+    conf->client_ip_header = PHS_MERGE_PTR(child->client_ip_header,
+                                           parent->client_ip_header);
+    conf->proto_header = PHS_MERGE_PTR(child->proto_header,
+                                       parent->proto_header);
+    conf->https_port = PHS_MERGE_INT(child->https_port, parent->https_port);
+    conf->canonical_host = PHS_MERGE_PTR(child->canonical_host,
+                                         parent->canonical_host);
+    conf->hsts = PHS_MERGE_PTR(child->hsts, parent->hsts);
+    return conf;
+}
+
+#define DIR_SLOT(field) ((void *)APR_OFFSETOF(phs_dir_conf_t, field))
+#define SERVER_SLOT(field) ((void *)APR_OFFSETOF(phs_server_conf_t, field))
+
+static const command_rec directives[] = {
+    AP_INIT_TAKE1("PostHogSecure", phs_cmd_flag_slot, DIR_SLOT(enabled),
+                 RSRC_CONF | ACCESS_CONF | OR_AUTHCFG,
+                 "On to enforce this module's settings in this scope"),
+    AP_INIT_ITERATE("PostHogAllowedIPBlocks", phs_cmd_allowed_blocks, NULL,
+                    RSRC_CONF | ACCESS_CONF | OR_AUTHCFG,
+                    "IP addresses and CIDR blocks allowed in, separated by "
+                    "commas or spaces, or 'none' for no restriction"),
+    AP_INIT_TAKE1("PostHogAllowedIPBlocksFile", phs_cmd_allowed_blocks_file,
+                  NULL, RSRC_CONF | ACCESS_CONF,
+                  "A file of allowed IP addresses and CIDR blocks, '#' "
+                  "comments"),
+    AP_INIT_TAKE1("PostHogIPRestriction", phs_cmd_flag_slot,
+                 DIR_SLOT(ip_restriction),
+                 RSRC_CONF | ACCESS_CONF | OR_AUTHCFG,
+                 "Off to exempt this scope from the allow-list"),
+    AP_INIT_ITERATE("PostHogExemptPaths", phs_cmd_exempt_paths, NULL,
+                    RSRC_CONF | ACCESS_CONF,
+                    "First path segments open to every client (event "
+                    "ingestion), or 'none'"),
+    AP_INIT_TAKE1("PostHogDenyMessage", phs_cmd_deny_message, NULL,
+                  RSRC_CONF | ACCESS_CONF | OR_AUTHCFG,
+                  "The text of the 403 response to a blocked client"),
+    AP_INIT_TAKE1("PostHogBehindProxy", phs_cmd_server_flag_slot,
+                  SERVER_SLOT(behind_proxy), RSRC_CONF,
+                  "Whether forwarded headers are used at all (default: On "
+                  "when a trust directive is set)"),
+    AP_INIT_ITERATE("PostHogTrustedProxies", phs_cmd_trusted_proxies, NULL,
+                    RSRC_CONF, "Proxy addresses and CIDR blocks whose "
+                    "forwarded headers are believed"),
+    AP_INIT_TAKE1("PostHogTrustedProxiesFile", phs_cmd_trusted_proxies_file,
+                  NULL, RSRC_CONF, "A file of trusted proxy addresses and "
+                  "CIDR blocks, '#' comments"),
+    AP_INIT_TAKE1("PostHogTrustAllProxies", phs_cmd_server_flag_slot,
+                  SERVER_SLOT(trust_all), RSRC_CONF,
+                  "On to take the leftmost client-IP header entry from any "
+                  "peer (spoofable; PostHog compatibility)"),
+    AP_INIT_TAKE1("PostHogProxyHops", phs_cmd_proxy_hops, NULL, RSRC_CONF,
+                  "The client is the Nth client-IP header entry from the "
+                  "right"),
+    AP_INIT_TAKE1("PostHogClientIPHeader", phs_cmd_server_header_slot,
+                  SERVER_SLOT(client_ip_header), RSRC_CONF,
+                  "The header carrying the client IP (X-Forwarded-For)"),
+    AP_INIT_TAKE1("PostHogForwardedProtoHeader", phs_cmd_server_header_slot,
+                  SERVER_SLOT(proto_header), RSRC_CONF,
+                  "The header carrying the client's scheme "
+                  "(X-Forwarded-Proto)"),
+    AP_INIT_TAKE1("PostHogMode", phs_cmd_mode, NULL, RSRC_CONF,
+                  "production, debug or test: PostHog's DEBUG and TEST; the "
+                  "Auto settings are off unless production"),
+    AP_INIT_TAKE1("PostHogSecureCookies", phs_cmd_tristate_slot,
+                  DIR_SLOT(secure_cookies),
+                  RSRC_CONF | ACCESS_CONF | OR_FILEINFO,
+                  "On, Off or Auto (on unless PostHogMode is debug or "
+                  "test): add Secure to every Set-Cookie"),
+    AP_INIT_TAKE1("PostHogCookieHttpOnly", phs_cmd_flag_slot,
+                  DIR_SLOT(cookie_httponly),
+                  RSRC_CONF | ACCESS_CONF | OR_FILEINFO,
+                  "Off to leave HttpOnly as the application sent it"),
+    AP_INIT_ITERATE("PostHogCookieHttpOnlyExempt", phs_cmd_httponly_exempt,
+                    NULL, RSRC_CONF | ACCESS_CONF,
+                    "Cookie names (name* for a prefix) never made HttpOnly, "
+                    "or 'none'"),
+    AP_INIT_TAKE1("PostHogCookieSameSite", phs_cmd_samesite, NULL,
+                  RSRC_CONF | ACCESS_CONF | OR_FILEINFO,
+                  "Lax, Strict or None: added where a cookie has no "
+                  "SameSite; Off leaves cookies as sent"),
+    AP_INIT_TAKE1("PostHogHTTPSRedirect", phs_cmd_tristate_slot,
+                  DIR_SLOT(https_redirect),
+                  RSRC_CONF | ACCESS_CONF | OR_FILEINFO,
+                  "On, Off or Auto (follows the secure-cookies setting): "
+                  "redirect plain HTTP to HTTPS"),
+    AP_INIT_ITERATE("PostHogHTTPSRedirectExempt", phs_cmd_redirect_exempt,
+                    NULL, RSRC_CONF | ACCESS_CONF,
+                    "First path segments served over plain HTTP (health "
+                    "checks), or 'none'"),
+    AP_INIT_TAKE1("PostHogHTTPSPort", phs_cmd_https_port, NULL, RSRC_CONF,
+                  "The port of the HTTPS redirect target (443)"),
+    AP_INIT_TAKE1("PostHogCanonicalHost", phs_cmd_canonical_host, NULL,
+                  RSRC_CONF, "The host of the HTTPS redirect target "
+                  "(default: the request's host when it is this vhost's, "
+                  "else ServerName)"),
+    AP_INIT_TAKE1("PostHogHSTS", phs_cmd_hsts, NULL, RSRC_CONF,
+                  "Strict-Transport-Security value for HTTPS responses "
+                  "(max-age=N[; includeSubDomains][; preload]), or Off"),
+    { NULL }
+};
+
+static void register_hooks(apr_pool_t *p)
+{
+    (void)p;
+    ap_hook_pre_config(phs_access_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_post_config(phs_client_ip_post_config, NULL, NULL,
+                        APR_HOOK_MIDDLE);
+    ap_hook_post_read_request(phs_client_ip_resolve, NULL, NULL,
+                              APR_HOOK_FIRST);
+    ap_hook_check_access(phs_access_check, NULL, NULL, APR_HOOK_FIRST,
+                         AP_AUTH_INTERNAL_PER_URI);
+    ap_hook_fixups(phs_access_enforce, NULL, NULL, APR_HOOK_REALLY_FIRST);
+    ap_hook_pre_config(phs_cookies_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_pre_config(phs_https_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_header_parser(phs_https_redirect, NULL, NULL, APR_HOOK_FIRST);
+    ap_hook_insert_filter(phs_response_insert_filter, NULL, NULL,
+                          APR_HOOK_LAST);
+    ap_hook_insert_error_filter(phs_response_insert_filter, NULL, NULL,
+                                APR_HOOK_LAST);
+    /* After every content-set filter (mod_headers' `Header` included), so
+     * cookies those add are rewritten too; before the headers are sent. */
+    ap_register_output_filter(PHS_RESPONSE_FILTER, phs_response_filter, NULL,
+                              AP_FTYPE_CONTENT_SET + 5);
+}
+
+AP_DECLARE_MODULE(posthog_secure) = {
+    STANDARD20_MODULE_STUFF,
+    create_dir_conf,
+    merge_dir_conf,
+    create_server_conf,
+    merge_server_conf,
+    directives,
+    register_hooks,
+    AP_MODULE_FLAG_NONE
+};

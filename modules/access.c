@@ -1,0 +1,170 @@
+#include "access.h"
+#include "path_segment.h"
+#include "directive.h"
+#include "client_ip.h"
+
+#include <http_core.h>
+#include <http_log.h>
+#include <http_protocol.h>
+#include <http_request.h>
+#include <mod_core.h>
+#include <apr_strings.h>
+
+APLOG_USE_MODULE(posthog_secure);
+
+#define DEFAULT_DENY_MESSAGE "Access denied.\n"
+
+typedef enum { ACCESS_ALLOWED, ACCESS_EXEMPT, ACCESS_DENIED } access_t;
+
+static const char *const access_names[] = { "allowed", "exempt", "denied" };
+
+/* Built once per configuration cycle in pre_config. */
+static apr_hash_t *default_exempt_segments;
+
+static phs_ip_set_t *scope_blocks(cmd_parms *cmd, phs_dir_conf_t *conf)
+{
+    if (!conf->allowed)
+        conf->allowed = phs_ip_set_make(cmd->pool);
+    conf->blocks_state = PHS_BLOCKS_LIST;
+    return conf->allowed;
+}
+
+static const char *mixed_none_error(cmd_parms *cmd)
+{
+    return phs_cmd_error(cmd, "'none' cannot be combined with addresses "
+                         "in one scope");
+}
+
+const char *phs_cmd_allowed_blocks(cmd_parms *cmd, void *dconf,
+                                   const char *word)
+{
+    phs_dir_conf_t *conf = dconf;
+
+    if (!strcasecmp(word, "none")) {
+        if (conf->blocks_state == PHS_BLOCKS_LIST)
+            return mixed_none_error(cmd);
+        conf->blocks_state = PHS_BLOCKS_NONE;
+        return NULL;
+    }
+    if (conf->blocks_state == PHS_BLOCKS_NONE)
+        return mixed_none_error(cmd);
+    return phs_cmd_add_list(cmd, scope_blocks(cmd, conf), word);
+}
+
+const char *phs_cmd_allowed_blocks_file(cmd_parms *cmd, void *dconf,
+                                        const char *path)
+{
+    phs_dir_conf_t *conf = dconf;
+
+    if (conf->blocks_state == PHS_BLOCKS_NONE)
+        return mixed_none_error(cmd);
+    return phs_cmd_add_file(cmd, scope_blocks(cmd, conf), path);
+}
+
+const char *phs_cmd_exempt_paths(cmd_parms *cmd, void *dconf,
+                                 const char *word)
+{
+    phs_dir_conf_t *conf = dconf;
+    const char *err;
+
+    if (!conf->exempt_segments)
+        conf->exempt_segments = apr_hash_make(cmd->pool);
+    if (!strcasecmp(word, "none"))
+        return NULL;
+    if ((err = phs_segment_add(conf->exempt_segments, word)))
+        return phs_cmd_error(cmd, err);
+    return NULL;
+}
+
+const char *phs_cmd_deny_message(cmd_parms *cmd, void *dconf,
+                                 const char *message)
+{
+    phs_dir_conf_t *conf = dconf;
+
+    /* ap_custom_response() would take these for a redirect target. */
+    if (*message == '/' || ap_is_url(message))
+        return phs_cmd_error(cmd, apr_psprintf(cmd->temp_pool, "'%s' is a "
+                             "URL; use ErrorDocument 403 for a page", message));
+    conf->deny_message = message;
+    return NULL;
+}
+
+int phs_access_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
+                          apr_pool_t *ptemp)
+{
+    (void)plog;
+    (void)ptemp;
+    default_exempt_segments = phs_segment_set_make(pconf,
+                                                   PHS_DEFAULT_EXEMPT_PATHS);
+    return OK;
+}
+
+static access_t decide(request_rec *r, const phs_dir_conf_t *conf,
+                       const char **reason)
+{
+    const apr_hash_t *exempt = PHS_MERGE_PTR(conf->exempt_segments,
+                                             default_exempt_segments);
+    phs_ip_t client;
+
+    if (conf->ip_restriction == 0 || phs_path_first_segment_in(exempt, r->uri))
+        return ACCESS_EXEMPT;
+    if (conf->blocks_state != PHS_BLOCKS_LIST)
+        return ACCESS_ALLOWED;
+    if (phs_client_state(r)->client_unknown) {
+        *reason = phs_client_state(r)->unknown_reason;
+        return ACCESS_DENIED;
+    }
+    if (!r->useragent_addr || !phs_ip_from_sockaddr(r->useragent_addr, &client)) {
+        *reason = "client address unknown";
+        return ACCESS_DENIED;
+    }
+    if (!phs_ip_set_contains(conf->allowed, &client)) {
+        *reason = "client address not in PostHogAllowedIPBlocks";
+        return ACCESS_DENIED;
+    }
+    return ACCESS_ALLOWED;
+}
+
+static void deny(request_rec *r, const phs_dir_conf_t *conf,
+                 const char *reason)
+{
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                  "posthog_secure: denied client %s (peer %s) for %s: %s",
+                  r->useragent_ip, r->connection->client_ip, r->uri, reason);
+    if (!ap_response_code_string(r, ap_index_of_response(HTTP_FORBIDDEN)))
+        ap_custom_response(r, HTTP_FORBIDDEN,
+                           PHS_MERGE_PTR(conf->deny_message,
+                                         DEFAULT_DENY_MESSAGE));
+}
+
+int phs_access_check(request_rec *r)
+{
+    const phs_dir_conf_t *conf = PHS_DIR_CONF(r);
+    const char *reason = NULL;
+    access_t verdict;
+
+    if (conf->enabled != 1)
+        return DECLINED;
+    verdict = decide(r, conf, &reason);
+    phs_request_state(r)->access = access_names[verdict];
+    apr_table_setn(r->subprocess_env, "POSTHOG_ACCESS", access_names[verdict]);
+    if (!phs_client_state(r)->client_unknown)
+        apr_table_setn(r->subprocess_env, "POSTHOG_CLIENT_IP", r->useragent_ip);
+    apr_table_setn(r->subprocess_env, "POSTHOG_HTTPS",
+                   phs_request_is_https(r) ? "on" : "off");
+    if (verdict != ACCESS_DENIED)
+        return DECLINED;
+    deny(r, conf, reason);
+    return HTTP_FORBIDDEN;
+}
+
+/* A denial must hold even where authentication may override the access
+ * phase (`Satisfy Any`): refuse again before any handler runs. */
+int phs_access_enforce(request_rec *r)
+{
+    const phs_request_t *state = ap_get_module_config(r->request_config,
+                                                      &posthog_secure_module);
+
+    return state && state->access == access_names[ACCESS_DENIED]
+           ? HTTP_FORBIDDEN : DECLINED;
+}

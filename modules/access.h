@@ -1,0 +1,25 @@
+/* The IP allow-list: directives and the access-checker hook (httpd glue). */
+#ifndef PHS_ACCESS_H
+#define PHS_ACCESS_H
+
+#include "phs_conf.h"
+
+#define PHS_DEFAULT_EXEMPT_PATHS \
+    "e i batch capture track engage s decide flags array static " \
+    "_health _readyz _livez messaging-preferences"
+
+const char *phs_cmd_allowed_blocks(cmd_parms *cmd, void *dconf,
+                                   const char *word);
+const char *phs_cmd_allowed_blocks_file(cmd_parms *cmd, void *dconf,
+                                        const char *path);
+const char *phs_cmd_exempt_paths(cmd_parms *cmd, void *dconf,
+                                 const char *word);
+const char *phs_cmd_deny_message(cmd_parms *cmd, void *dconf,
+                                 const char *message);
+
+int phs_access_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
+                          apr_pool_t *ptemp);
+int phs_access_check(request_rec *r);
+int phs_access_enforce(request_rec *r);
+
+#endif

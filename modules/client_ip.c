@@ -1,0 +1,190 @@
+#include "client_ip.h"
+#include "directive.h"
+
+#include <http_core.h>
+#include <http_log.h>
+#include <http_protocol.h>
+#include <http_ssl.h>
+#include <apr_strings.h>
+#include <apr_lib.h>
+
+APLOG_USE_MODULE(posthog_secure);
+
+#define MAX_PROXY_HOPS 100
+
+static phs_ip_set_t *server_proxies(cmd_parms *cmd)
+{
+    phs_server_conf_t *conf = PHS_SERVER_CONF(cmd->server);
+
+    if (!conf->trusted_proxies)
+        conf->trusted_proxies = phs_ip_set_make(cmd->pool);
+    return conf->trusted_proxies;
+}
+
+const char *phs_cmd_trusted_proxies(cmd_parms *cmd, void *dconf,
+                                    const char *word)
+{
+    (void)dconf;
+    return phs_cmd_add_list(cmd, server_proxies(cmd), word);
+}
+
+const char *phs_cmd_trusted_proxies_file(cmd_parms *cmd, void *dconf,
+                                         const char *path)
+{
+    (void)dconf;
+    return phs_cmd_add_file(cmd, server_proxies(cmd), path);
+}
+
+const char *phs_cmd_proxy_hops(cmd_parms *cmd, void *dconf, const char *value)
+{
+    char *end;
+    apr_int64_t hops = apr_strtoi64(value, &end, 10);
+
+    (void)dconf;
+    if (!apr_isdigit(*value) || *end || hops < 1 || hops > MAX_PROXY_HOPS)
+        return phs_cmd_error(cmd, apr_psprintf(cmd->temp_pool, "'%s' is not "
+                             "a hop count from 1 to %d", value,
+                             MAX_PROXY_HOPS));
+    PHS_SERVER_CONF(cmd->server)->proxy_hops = (int)hops;
+    return NULL;
+}
+
+/* Derives what each vhost believes, once, and says what is risky. */
+static void derive_trust(server_rec *s, phs_server_conf_t *conf)
+{
+    int hops = conf->proxy_hops > 0 ? conf->proxy_hops : 0;
+    int trust_all = conf->trust_all == 1 && !hops;
+    int any_trust = conf->trusted_proxies || trust_all || hops;
+
+    conf->resolve = conf->behind_proxy == PHS_UNSET ? any_trust
+                    : conf->behind_proxy && any_trust;
+    conf->trust.trusted = conf->trusted_proxies;
+    conf->trust.trust_all = trust_all;
+    conf->trust.hops = hops;
+    if (conf->behind_proxy == 1 && !any_trust)
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, "posthog_secure: "
+                     "PostHogBehindProxy On without PostHogTrustedProxies, "
+                     "PostHogProxyHops or PostHogTrustAllProxies: forwarded "
+                     "headers are ignored (vhost %s:%u)", s->server_hostname,
+                     s->port);
+    if (conf->trust_all == 1 && hops)
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, "posthog_secure: "
+                     "PostHogProxyHops overrides PostHogTrustAllProxies "
+                     "(vhost %s:%u)", s->server_hostname, s->port);
+    else if (trust_all && conf->resolve)
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, "posthog_secure: "
+                     "PostHogTrustAllProxies On takes the leftmost %s entry, "
+                     "which any client can forge unless every request "
+                     "passes a proxy that overwrites the header; "
+                     "PostHogProxyHops is the safe choice (vhost %s:%u)",
+                     conf->client_ip_header ? conf->client_ip_header
+                                            : PHS_DEFAULT_CLIENT_IP_HEADER,
+                     s->server_hostname, s->port);
+}
+
+int phs_client_ip_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+                              apr_pool_t *ptemp, server_rec *s)
+{
+    (void)pconf;
+    (void)plog;
+    (void)ptemp;
+    for (; s; s = s->next)
+        derive_trust(s, PHS_SERVER_CONF(s));
+    return OK;
+}
+
+phs_request_t *phs_request_state(request_rec *r)
+{
+    phs_request_t *state = ap_get_module_config(r->request_config,
+                                                &posthog_secure_module);
+
+    if (!state) {
+        state = apr_pcalloc(r->pool, sizeof(*state));
+        ap_set_module_config(r->request_config, &posthog_secure_module,
+                             state);
+    }
+    return state;
+}
+
+const phs_request_t *phs_client_state(request_rec *r)
+{
+    while (r->main || r->prev)
+        r = r->main ? r->main : r->prev;
+    return phs_request_state(r);
+}
+
+int phs_request_is_https(request_rec *r)
+{
+    return ap_ssl_conn_is_ssl(r->connection)
+           || phs_client_state(r)->forwarded_https;
+}
+
+/* The proto header's first value is "https". */
+static int proto_says_https(const char *value)
+{
+    apr_size_t len;
+
+    if (!value)
+        return 0;
+    value += strspn(value, " \t");
+    len = strcspn(value, ", \t");
+    return len == 5 && !strncasecmp(value, "https", 5);
+}
+
+/* Makes the resolved client the request's client, as mod_remoteip does;
+ * 0 if its address cannot be built. */
+static int use_client(request_rec *r, const phs_server_conf_t *conf,
+                      const phs_client_t *client)
+{
+    const char *header = conf->client_ip_header ? conf->client_ip_header
+                                                : PHS_DEFAULT_CLIENT_IP_HEADER;
+    char text[PHS_IP_TEXT_MAX];
+    apr_sockaddr_t *addr;
+
+    /* A numeric literal: no resolver is involved. */
+    if (apr_sockaddr_info_get(&addr, phs_ip_format(&client->client, text),
+                              APR_UNSPEC, 0, APR_IPV4_ADDR_OK, r->pool)
+        != APR_SUCCESS)
+        return 0;
+    r->useragent_addr = addr;
+    r->useragent_ip = apr_pstrdup(r->pool, text);
+    if (client->remainder)
+        apr_table_setn(r->headers_in, header, client->remainder);
+    else
+        apr_table_unset(r->headers_in, header);
+    apr_table_setn(r->notes, PHS_PROXY_IPS_NOTE, client->proxies);
+    return 1;
+}
+
+int phs_client_ip_resolve(request_rec *r)
+{
+    const phs_server_conf_t *conf = PHS_SERVER_CONF(r->server);
+    const char *header = conf->client_ip_header ? conf->client_ip_header
+                                                : PHS_DEFAULT_CLIENT_IP_HEADER;
+    phs_request_t *state;
+    phs_client_t client;
+    phs_ip_t peer;
+
+    if (!conf->resolve || r->main || r->prev
+        || !phs_ip_from_sockaddr(r->connection->client_addr, &peer))
+        return DECLINED;
+    state = phs_request_state(r);
+    phs_client_resolve(r->pool, &conf->trust, &peer,
+                       apr_table_getm(r->pool, r->headers_in, header), &client);
+    if (phs_peer_trusted(&conf->trust, &peer))
+        state->forwarded_https = proto_says_https(apr_table_get(r->headers_in,
+            conf->proto_header ? conf->proto_header : PHS_DEFAULT_PROTO_HEADER));
+    if (client.source == PHS_CLIENT_FORWARDED && !use_client(r, conf, &client)) {
+        client.source = PHS_CLIENT_UNKNOWN;
+        client.reason = "gave an unusable address";
+    }
+    if (client.source == PHS_CLIENT_UNKNOWN) {
+        state->client_unknown = 1;
+        state->unknown_reason = apr_psprintf(r->pool, "client unknown: %s %s",
+                                             header, client.reason);
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "posthog_secure: %s "
+                      "from peer %s; restricted paths are denied",
+                      state->unknown_reason, r->connection->client_ip);
+    }
+    return DECLINED;
+}

@@ -1,0 +1,264 @@
+/* Set-Cookie rewriting: one left-to-right scan of the header value, then at
+ * most one allocation to append what the policy asks for. */
+#include "cookie.h"
+
+#include <string.h>
+
+#include <apr_strings.h>
+
+/* A byte range inside the header value (not NUL-terminated). */
+typedef struct {
+    const char *start;
+    apr_size_t len;
+} span_t;
+
+/* What the scan learns about one Set-Cookie value. */
+typedef struct {
+    span_t name;
+    const char *content_end;     /* before trailing blanks and ';' */
+    int has_secure;
+    int has_httponly;
+    int has_samesite;
+    int samesite_none;           /* the last SameSite value is None */
+} cookie_t;
+
+static const char SECURE_ATTR[] = "; Secure";
+static const char HTTPONLY_ATTR[] = "; HttpOnly";
+static const char SAMESITE_ATTR[] = "; SameSite=";
+
+/* RFC 6265 WSP: only space and tab separate tokens in a header value. */
+static int is_blank(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+static const char *skip_blanks(const char *s)
+{
+    while (is_blank(*s))
+        s++;
+    return s;
+}
+
+static span_t trimmed(const char *start, const char *end)
+{
+    span_t span;
+
+    start = skip_blanks(start);
+    while (end > start && is_blank(end[-1]))
+        end--;
+    span.start = start;
+    span.len = (apr_size_t)(end - start);
+    return span;
+}
+
+/* ASCII-only case folding, so the result never depends on the locale. */
+static int span_is(span_t span, const char *lowercase_word)
+{
+    apr_size_t i;
+
+    for (i = 0; i < span.len; i++) {
+        char c = span.start[i];
+
+        if (c >= 'A' && c <= 'Z')
+            c = (char)(c - 'A' + 'a');
+        if (c != lowercase_word[i])
+            return 0;
+    }
+    return lowercase_word[span.len] == '\0';
+}
+
+static int span_starts_with(span_t span, const char *lowercase_prefix)
+{
+    apr_size_t n = strlen(lowercase_prefix);
+
+    if (span.len < n)
+        return 0;
+    span.len = n;
+    return span_is(span, lowercase_prefix);
+}
+
+/* Browsers reject __Secure- and __Host- cookies without Secure, and
+ * RFC 6265bis matches these prefixes case-insensitively. */
+static int name_requires_secure(span_t name)
+{
+    return span_starts_with(name, "__secure-")
+           || span_starts_with(name, "__host-");
+}
+
+/* Scans `name=value` and returns where it ends: the first ';' after the
+ * value, or the NUL.  A quoted value runs to its closing quote, so a ';'
+ * inside quotes does not start an attribute; an unclosed quote is just a
+ * character, as browsers read it. */
+static const char *scan_pair(const char *s, span_t *name)
+{
+    const char *c = s + strcspn(s, "=;");
+
+    *name = trimmed(s, c);
+    if (*c == '=') {
+        const char *value = skip_blanks(c + 1);
+        const char *close = *value == '"' ? strchr(value + 1, '"') : NULL;
+
+        c = close ? close + 1 : value;
+        c += strcspn(c, ";");
+    }
+    return c;
+}
+
+/* Records one attribute, `start` to `end` exclusive (between two ';'). */
+static void scan_attribute(const char *start, const char *end, cookie_t *cookie)
+{
+    const char *eq = memchr(start, '=', (apr_size_t)(end - start));
+    span_t name = trimmed(start, eq ? eq : end);
+
+    if (span_is(name, "secure"))
+        cookie->has_secure = 1;
+    else if (span_is(name, "httponly"))
+        cookie->has_httponly = 1;
+    else if (span_is(name, "samesite")) {
+        /* Browsers apply the last SameSite, so the last one decides. */
+        cookie->has_samesite = 1;
+        cookie->samesite_none = eq && span_is(trimmed(eq + 1, end), "none");
+    }
+}
+
+static void scan_cookie(const char *s, cookie_t *cookie)
+{
+    const char *c = scan_pair(s, &cookie->name);
+
+    while (*c == ';') {
+        const char *end = c + 1 + strcspn(c + 1, ";");
+
+        scan_attribute(c + 1, end, cookie);
+        c = end;
+    }
+    /* Trimming here keeps us from appending after a `;` of the sender's:
+     * `a=b;` becomes `a=b; Secure`, never `a=b;; Secure`. */
+    while (c > s && (is_blank(c[-1]) || c[-1] == ';'))
+        c--;
+    cookie->content_end = c;
+}
+
+static char *put(char *out, const char *s, apr_size_t len)
+{
+    memcpy(out, s, len);
+    return out + len;
+}
+
+static const char *append_attributes(apr_pool_t *p, const char *s,
+                                     const cookie_t *cookie, int secure,
+                                     int httponly, const char *samesite)
+{
+    apr_size_t keep = (apr_size_t)(cookie->content_end - s);
+    apr_size_t samesite_len = samesite ? strlen(samesite) : 0;
+    apr_size_t len = keep
+                     + (secure ? sizeof(SECURE_ATTR) - 1 : 0)
+                     + (httponly ? sizeof(HTTPONLY_ATTR) - 1 : 0)
+                     + (samesite ? sizeof(SAMESITE_ATTR) - 1 + samesite_len : 0);
+    char *result = apr_palloc(p, len + 1);
+    char *out = put(result, s, keep);
+
+    if (secure)
+        out = put(out, SECURE_ATTR, sizeof(SECURE_ATTR) - 1);
+    if (httponly)
+        out = put(out, HTTPONLY_ATTR, sizeof(HTTPONLY_ATTR) - 1);
+    if (samesite) {
+        out = put(out, SAMESITE_ATTR, sizeof(SAMESITE_ATTR) - 1);
+        out = put(out, samesite, samesite_len);
+    }
+    *out = '\0';
+    return result;
+}
+
+const char *phs_cookie_rewrite(apr_pool_t *p, const phs_cookie_policy_t *policy,
+                               const char *set_cookie, unsigned *warnings)
+{
+    cookie_t cookie = { { NULL, 0 }, NULL, 0, 0, 0, 0 };
+    int add_secure, add_httponly, samesite_none;
+    const char *add_samesite;
+
+    scan_cookie(set_cookie, &cookie);
+    /* Only blanks and ';': there is no cookie to protect. */
+    if (cookie.content_end == set_cookie)
+        return set_cookie;
+
+    add_secure = !cookie.has_secure
+                 && (policy->secure || name_requires_secure(cookie.name));
+    add_httponly = policy->httponly && !cookie.has_httponly
+                   && !phs_cookie_name_matches(policy->httponly_exempt,
+                                               cookie.name.start,
+                                               cookie.name.len);
+    add_samesite = (!cookie.has_samesite && policy->samesite
+                    && *policy->samesite) ? policy->samesite : NULL;
+
+    samesite_none = cookie.samesite_none;
+    if (add_samesite) {
+        span_t added = { add_samesite, strlen(add_samesite) };
+
+        samesite_none = span_is(added, "none");
+    }
+    if (warnings && samesite_none && !cookie.has_secure && !add_secure)
+        *warnings |= PHS_COOKIE_WARN_SAMESITE_NONE_INSECURE;
+
+    if (!add_secure && !add_httponly && !add_samesite)
+        return set_cookie;
+    return append_attributes(p, set_cookie, &cookie, add_secure, add_httponly,
+                             add_samesite);
+}
+
+static int pattern_matches(const char *pattern, const char *name,
+                           apr_size_t len)
+{
+    apr_size_t pattern_len = strlen(pattern);
+
+    if (pattern_len && pattern[pattern_len - 1] == '*')
+        return len >= pattern_len - 1 && !memcmp(pattern, name, pattern_len - 1);
+    return len == pattern_len && !memcmp(pattern, name, len);
+}
+
+int phs_cookie_name_matches(const apr_array_header_t *patterns,
+                            const char *name, apr_size_t len)
+{
+    const char *const *pattern;
+    int i;
+
+    if (!patterns)
+        return 0;
+    pattern = (const char *const *)patterns->elts;
+    for (i = 0; i < patterns->nelts; i++)
+        if (pattern_matches(pattern[i], name, len))
+            return 1;
+    return 0;
+}
+
+/* RFC 6265 cookie-name = token (RFC 2616): visible ASCII but separators. */
+static int is_token_char(unsigned char c)
+{
+    return c > 0x20 && c < 0x7f && !strchr("()<>@,;:\\\"/[]?={}", c);
+}
+
+const char *phs_cookie_pattern_check(apr_pool_t *p, const char *pattern)
+{
+    apr_size_t len = strlen(pattern), i;
+
+    if (!len)
+        return "'' is not a cookie name pattern: it is empty";
+    if (pattern[len - 1] == '*')
+        len--;
+    for (i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)pattern[i];
+
+        /* `a*b` looks like a glob; only a final `*` has a meaning here. */
+        if (c == '*')
+            return apr_psprintf(p, "'%s' is not a cookie name pattern: '*' "
+                                "is allowed only at the end (prefix match)",
+                                pattern);
+        if (!is_token_char(c))
+            return apr_psprintf(p, "'%s' is not a cookie name pattern: "
+                                "byte 0x%02x at position %" APR_SIZE_T_FMT
+                                " is not allowed in a cookie name (no space, "
+                                "control character or any of "
+                                "()<>@,;:\\\"/[]?={})",
+                                pattern, c, i + 1);
+    }
+    return NULL;
+}

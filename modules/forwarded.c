@@ -1,0 +1,157 @@
+#include "forwarded.h"
+
+#include <apr_strings.h>
+
+static int is_blank(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+int phs_peer_trusted(const phs_trust_t *trust, const phs_ip_t *peer)
+{
+    if (trust->trust_all)
+        return 1;
+    if (trust->trusted)
+        return phs_ip_set_contains(trust->trusted, peer);
+    return trust->hops > 0;
+}
+
+/* A port after an address: 1 to 5 digits, at most 65535. */
+static int port_ok(const char *s, apr_size_t len)
+{
+    unsigned long port = 0;
+    apr_size_t i;
+
+    if (len == 0 || len > 5)
+        return 0;
+    for (i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+        port = port * 10 + (unsigned long)(s[i] - '0');
+    }
+    return port <= 65535;
+}
+
+int phs_forwarded_entry_parse(const char *entry, apr_size_t len,
+                              phs_ip_t *out)
+{
+    const char *end = entry + len, *colon;
+
+    while (entry < end && is_blank(*entry))
+        entry++;
+    while (end > entry && is_blank(end[-1]))
+        end--;
+    len = (apr_size_t)(end - entry);
+    if (len > 0 && *entry == '[') {
+        const char *close = memchr(entry, ']', len);
+
+        if (!close)
+            return 0;
+        if (close + 1 != end
+            && (close[1] != ':' || !port_ok(close + 2, (apr_size_t)(end - close - 2))))
+            return 0;
+        return memchr(entry + 1, ':', (apr_size_t)(close - entry - 1)) != NULL
+               && phs_ip_parse(entry + 1, (apr_size_t)(close - entry - 1), out);
+    }
+    colon = memchr(entry, ':', len);
+    if (colon && !memchr(colon + 1, ':', (apr_size_t)(end - colon - 1))) {
+        /* One colon: IPv4 with a port. */
+        return port_ok(colon + 1, (apr_size_t)(end - colon - 1))
+               && phs_ip_parse(entry, (apr_size_t)(colon - entry), out)
+               && phs_ip_is_v4(out);
+    }
+    return phs_ip_parse(entry, len, out);
+}
+
+/* Whether the hop that wrote the entry at `position` (1 = rightmost) is
+ * consumed as a proxy rather than taken as the client. */
+static int consumed(const phs_trust_t *trust, const phs_ip_t *ip,
+                    int position)
+{
+    if (trust->hops > 0)
+        return position < trust->hops;
+    if (trust->trust_all)
+        return 1;
+    return phs_ip_set_contains(trust->trusted, ip);
+}
+
+static const char *trimmed(apr_pool_t *p, const char *s, const char *end)
+{
+    while (s < end && is_blank(*s))
+        s++;
+    while (end > s && is_blank(end[-1]))
+        end--;
+    return apr_pstrmemdup(p, s, (apr_size_t)(end - s));
+}
+
+static int blank(const char *s, const char *end)
+{
+    while (s < end && is_blank(*s))
+        s++;
+    return s == end;
+}
+
+/* The header text left of `start`, without the separators, or NULL. */
+static const char *remainder_of(apr_pool_t *p, const char *header,
+                                const char *start)
+{
+    while (start > header && (start[-1] == ',' || is_blank(start[-1])))
+        start--;
+    return start > header ? apr_pstrmemdup(p, header,
+                                           (apr_size_t)(start - header))
+                          : NULL;
+}
+
+static void unknown(phs_client_t *out, const char *reason)
+{
+    out->source = PHS_CLIENT_UNKNOWN;
+    out->reason = reason;
+}
+
+void phs_client_resolve(apr_pool_t *p, const phs_trust_t *trust,
+                        const phs_ip_t *peer, const char *header,
+                        phs_client_t *out)
+{
+    apr_array_header_t *proxies = apr_array_make(p, 4, sizeof(char *));
+    const char *end, *start;
+    int position = 0;
+    phs_ip_t ip;
+
+    memset(out, 0, sizeof(*out));
+    out->source = PHS_CLIENT_PEER;
+    if (!phs_peer_trusted(trust, peer))
+        return;
+    if (!header)
+        header = "";
+    APR_ARRAY_PUSH(proxies, char *) = phs_ip_format(peer,
+                                        apr_palloc(p, PHS_IP_TEXT_MAX));
+    for (end = header + strlen(header);; end = start - 1) {
+        for (start = end; start > header && start[-1] != ','; start--)
+            ;
+        if (!blank(start, end)) {
+            position++;
+            if (!phs_forwarded_entry_parse(start, (apr_size_t)(end - start), &ip)) {
+                unknown(out, apr_psprintf(p, "unparseable entry '%s'",
+                                          trimmed(p, start, end)));
+                return;
+            }
+            if (start == header || !consumed(trust, &ip, position))
+                break;
+            APR_ARRAY_PUSH(proxies, char *) = phs_ip_format(&ip,
+                                                apr_palloc(p, PHS_IP_TEXT_MAX));
+        }
+        if (start == header)
+            break;
+    }
+    if (trust->hops > 0 && position < trust->hops) {
+        unknown(out, apr_psprintf(p, "%d entries, fewer than the %d proxy "
+                                  "hops configured", position, trust->hops));
+        return;
+    }
+    if (position == 0)
+        return;
+    out->source = PHS_CLIENT_FORWARDED;
+    out->client = ip;
+    out->remainder = remainder_of(p, header, start);
+    out->proxies = apr_array_pstrcat(p, proxies, ',');
+}

@@ -1,0 +1,48 @@
+/* The client-IP header walk (X-Forwarded-For and the like), mod_remoteip
+ * style, as a pure function: APR only, numeric addresses only. */
+#ifndef PHS_FORWARDED_H
+#define PHS_FORWARDED_H
+
+#include "ip_set.h"
+
+/* Whom the module believes about the client-IP header. */
+typedef struct {
+    const phs_ip_set_t *trusted;  /* trusted proxies (sealed), or NULL */
+    int trust_all;                /* every peer; the leftmost entry wins */
+    int hops;                     /* > 0: the Nth entry from the right */
+} phs_trust_t;
+
+typedef enum {
+    PHS_CLIENT_PEER,       /* the header was not used: the peer is the client */
+    PHS_CLIENT_FORWARDED,  /* the client comes from the header */
+    PHS_CLIENT_UNKNOWN     /* the header could not be trusted: fail closed */
+} phs_client_source_t;
+
+typedef struct {
+    phs_client_source_t source;
+    phs_ip_t client;        /* with PHS_CLIENT_FORWARDED */
+    const char *remainder;  /* header entries left of the client, or NULL */
+    const char *proxies;    /* the proxies consumed, peer first, or NULL */
+    const char *reason;     /* with PHS_CLIENT_UNKNOWN */
+} phs_client_t;
+
+/* 1 when the direct peer's forwarded headers (client IP, proto) count. */
+int phs_peer_trusted(const phs_trust_t *trust, const phs_ip_t *peer);
+
+/* Parses one header entry: `ip`, `ip:port`, `[v6]` or `[v6]:port`, with
+ * spaces and tabs around it.  IPv4-mapped entries become IPv4. */
+int phs_forwarded_entry_parse(const char *entry, apr_size_t len,
+                              phs_ip_t *out);
+
+/* Resolves the client from the peer and the header's value (all its lines
+ * joined by commas; NULL when absent).  Walks right to left: every entry
+ * sent by a trusted hop is consumed, the first untrusted address is the
+ * client, and when all are trusted the leftmost.  `hops` picks the Nth
+ * entry from the right instead (a shorter chain: unknown), `trust_all` the
+ * leftmost.  An entry that cannot be parsed, reached during the walk, makes
+ * the client unknown. */
+void phs_client_resolve(apr_pool_t *p, const phs_trust_t *trust,
+                        const phs_ip_t *peer, const char *header,
+                        phs_client_t *out);
+
+#endif

@@ -1,0 +1,91 @@
+/* The module's configuration records, shared by the module's face
+ * (mod_posthog_secure.c: create and merge) and the concern files in
+ * modules/ (directive handlers and hooks).
+ *
+ * Every field starts "unset" and is merged field by field: a value set in a
+ * scope wins over the enclosing scope's; defaults apply at use time. */
+#ifndef PHS_CONF_H
+#define PHS_CONF_H
+
+#include <httpd.h>
+#include <http_config.h>
+#include <apr_hash.h>
+
+#include "ip_set.h"
+#include "forwarded.h"
+
+#define PHS_UNSET (-1)
+#define PHS_AUTO 2          /* On|Off|Auto directives: 0, 1 or PHS_AUTO */
+
+/* PostHogMode: PostHog's DEBUG and TEST turn its secure defaults off. */
+typedef enum {
+    PHS_MODE_PRODUCTION = 0,
+    PHS_MODE_DEBUG,
+    PHS_MODE_TEST
+} phs_mode_t;
+
+/* The state of the allow-list in one scope. */
+typedef enum {
+    PHS_BLOCKS_UNSET = 0,
+    PHS_BLOCKS_NONE,     /* `none`: no restriction */
+    PHS_BLOCKS_LIST      /* restricted to `allowed` */
+} phs_blocks_state_t;
+
+typedef struct {
+    int enabled;                    /* PostHogSecure */
+    int ip_restriction;             /* PostHogIPRestriction */
+    phs_blocks_state_t blocks_state;
+    phs_ip_set_t *allowed;          /* with PHS_BLOCKS_LIST, sealed */
+    apr_hash_t *exempt_segments;    /* PostHogExemptPaths; NULL: default */
+    const char *deny_message;       /* PostHogDenyMessage; NULL: default */
+    int secure_cookies;             /* PostHogSecureCookies: 0, 1, PHS_AUTO */
+    int cookie_httponly;            /* PostHogCookieHttpOnly */
+    apr_array_header_t *httponly_exempt; /* PostHogCookieHttpOnlyExempt */
+    const char *cookie_samesite;    /* PostHogCookieSameSite; "Off": leave */
+    int https_redirect;             /* PostHogHTTPSRedirect: 0, 1, PHS_AUTO */
+    apr_hash_t *redirect_exempt;    /* PostHogHTTPSRedirectExempt */
+} phs_dir_conf_t;
+
+/* Server and vhost scope: who is believed about the client's address. */
+typedef struct {
+    int mode;                       /* PostHogMode: a phs_mode_t */
+    int behind_proxy;               /* PostHogBehindProxy */
+    phs_ip_set_t *trusted_proxies;  /* PostHogTrustedProxies(File), sealed */
+    int trust_all;                  /* PostHogTrustAllProxies */
+    int proxy_hops;                 /* PostHogProxyHops */
+    const char *client_ip_header;   /* PostHogClientIPHeader; NULL: default */
+    const char *proto_header;       /* PostHogForwardedProtoHeader */
+    int https_port;                 /* PostHogHTTPSPort */
+    const char *canonical_host;     /* PostHogCanonicalHost */
+    const char *hsts;               /* PostHogHSTS; "": Off */
+    /* Derived once at post_config from the merged fields above. */
+    int resolve;                    /* walk the client-IP header */
+    phs_trust_t trust;
+} phs_server_conf_t;
+
+/* What the module learnt about one request (r->request_config). */
+typedef struct {
+    const char *access;          /* allowed, exempt or denied; NULL: no check */
+    /* Set on the initial request only; internal redirects and subrequests
+     * read them there (phs_client_state). */
+    int client_unknown;          /* the client-IP header could not be trusted */
+    const char *unknown_reason;
+    int forwarded_https;         /* a trusted proxy's proto header said https */
+} phs_request_t;
+
+extern module AP_MODULE_DECLARE_DATA posthog_secure_module;
+
+#define PHS_SERVER_CONF(s) \
+    ((phs_server_conf_t *)ap_get_module_config((s)->module_config, \
+                                               &posthog_secure_module))
+
+#define PHS_DIR_CONF(r) \
+    ((phs_dir_conf_t *)ap_get_module_config((r)->per_dir_config, \
+                                            &posthog_secure_module))
+
+/* The first value that is set. */
+#define PHS_MERGE_INT(child, parent) \
+    ((child) != PHS_UNSET ? (child) : (parent))
+#define PHS_MERGE_PTR(child, parent) ((child) ? (child) : (parent))
+
+#endif

@@ -1,0 +1,20 @@
+#!/usr/bin/perl
+# The stand-in for PostHog in the tests: records every request it receives
+# (so a test can prove a denied request never arrived), then echoes it.
+use strict;
+use warnings;
+
+my $body = '';
+read STDIN, $body, $ENV{CONTENT_LENGTH} if $ENV{CONTENT_LENGTH};
+my $line = join ' ', $ENV{REQUEST_METHOD}, $ENV{REQUEST_URI},
+    length $body, $ENV{REMOTE_ADDR} // '-';
+if (open my $hits, '>>', $ENV{PHS_HITS}) {
+    print $hits "$line\n";
+    close $hits;
+}
+print "Content-Type: text/plain\r\n\r\n";
+print "backend saw: $line\n";
+print "$_=", ($ENV{$_} // ''), "\n"
+    for qw(POSTHOG_ACCESS POSTHOG_CLIENT_IP POSTHOG_HTTPS REMOTE_ADDR
+           HTTP_X_FORWARDED_FOR HTTP_X_REAL_CLIENT REDIRECT_STATUS);
+print "body=$body\n";

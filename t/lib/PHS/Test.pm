@@ -1,0 +1,146 @@
+package PHS::Test;
+# Helpers for the Apache::Test suite: raw HTTP requests from a chosen client
+# address (any of 127/8 or ::1), the stand-in backend's hit log, the error
+# log, and `httpd -t` runs of small configurations.
+use strict;
+use warnings FATAL => 'all';
+use Exporter 'import';
+use IO::Socket::IP;
+use File::Temp qw(tempdir);
+use Apache::Test ();
+
+our @EXPORT = qw(request port unique_marker backend_hits error_log_size
+                 error_log_since access_log_line configtest);
+
+my $config = Apache::Test::config();
+my $vars = $config->{vars};
+
+sub port {
+    my $vhost = shift;
+    my $port = $vars->{"${vhost}_port"} or die "no vhost '$vhost'";
+    return $port;
+}
+
+# request(vhost => NAME, from => ADDR, method => M, path => P,
+#         headers => [Name => value, ...], body => B, tls => 1,
+#         raw => 'a whole request, sent as is')
+# Returns { status, headers => { lc name => [values] }, body }.
+sub request {
+    my %a = (method => 'GET', from => '127.0.0.1', headers => [], body => '',
+             @_);
+    my $v6 = $a{from} =~ /:/;
+    my $to = $a{to} // ($v6 ? '::1' : '127.0.0.1');
+    my $sock = IO::Socket::IP->new(
+        PeerHost => $to, PeerPort => $a{port} // port($a{vhost}),
+        LocalHost => $a{from}, Proto => 'tcp', Timeout => 10,
+    ) or die "connect from $a{from} to $to: $@";
+    if ($a{tls}) {
+        require IO::Socket::SSL;
+        IO::Socket::SSL->start_SSL($sock, SSL_hostname => 'localhost',
+            SSL_ca_file => "$vars->{sslca}/asf/certs/ca.crt")
+            or die "TLS handshake: $IO::Socket::SSL::SSL_ERROR";
+    }
+    return exchange($sock, $a{raw}) if defined $a{raw};
+    my @headers = @{ $a{headers} };
+    unshift @headers, Host => 'localhost' unless grep { lc $_ eq 'host' }
+        @headers[ grep { $_ % 2 == 0 } 0 .. $#headers ];
+    my $req = "$a{method} $a{path} HTTP/1.1\r\n";
+    while (my ($name, $value) = splice @headers, 0, 2) {
+        $req .= "$name: $value\r\n";
+    }
+    $req .= "Content-Length: " . length($a{body}) . "\r\n"
+        if length $a{body} || $a{method} eq 'POST';
+    $req .= "Connection: close\r\n\r\n$a{body}";
+    return exchange($sock, $req);
+}
+
+sub exchange {
+    my ($sock, $req) = @_;
+    print $sock $req;
+    local $/;
+    my $raw = <$sock> // '';
+    close $sock;
+    return parse_response($raw);
+}
+
+sub parse_response {
+    my $raw = shift;
+    my ($head, $body) = split /\r\n\r\n/, $raw, 2;
+    my ($status_line, @lines) = split /\r\n/, $head // '';
+    my ($status) = ($status_line // '') =~ m{^HTTP/\d\.\d (\d{3})};
+    my %headers;
+    for (@lines) {
+        my ($name, $value) = /^([^:]+):\s*(.*)$/ or next;
+        push @{ $headers{lc $name} }, $value;
+    }
+    return { status => $status // 0, headers => \%headers,
+             body => $body // '', raw => $raw };
+}
+
+my $counter = 0;
+sub unique_marker { sprintf 'm%d_%d_%d', $$, time, ++$counter }
+
+# How many requests carrying $marker reached a CGI (proxied or local).
+sub backend_hits {
+    my $marker = shift;
+    my $n = 0;
+    for my $file (map { "$vars->{t_logs}/$_" } qw(backend_hits local_hits)) {
+        open my $fh, '<', $file or next;
+        $n += grep { index($_, $marker) >= 0 } <$fh>;
+    }
+    return $n;
+}
+
+# The line of a vhost's access log (t/logs/$file) whose request has $marker.
+# httpd logs after the response is sent, so wait a little for it.
+sub access_log_line {
+    my ($file, $marker) = @_;
+    for (1 .. 100) {
+        if (open my $fh, '<', "$vars->{t_logs}/$file") {
+            my ($line) = grep { index($_, $marker) >= 0 } <$fh>;
+            if (defined $line) {
+                chomp $line;
+                return $line;
+            }
+        }
+        select undef, undef, undef, 0.02;
+    }
+    return '';
+}
+
+sub error_log_size { -s "$vars->{t_logs}/error_log" // 0 }
+
+# The error log written since error_log_size() returned $offset.
+sub error_log_since {
+    my $offset = shift;
+    open my $fh, '<', "$vars->{t_logs}/error_log" or return '';
+    seek $fh, $offset, 0;
+    local $/;
+    return <$fh> // '';
+}
+
+# Runs `httpd -t` on a minimal configuration plus $lines; returns
+# ($exit_status, $output).
+sub configtest {
+    my $lines = shift;
+    my $dir = tempdir(CLEANUP => 1);
+    my $modules = $ENV{HTTPD_MODULES} || '/usr/lib/apache2/modules';
+    my $httpd = $ENV{HTTPD} || $vars->{httpd};
+    open my $conf, '>', "$dir/httpd.conf" or die $!;
+    print $conf <<"CONF";
+ServerRoot "$dir"
+DefaultRuntimeDir "$dir"
+PidFile "$dir/httpd.pid"
+ErrorLog "$dir/error_log"
+ServerName localhost
+LoadModule mpm_event_module "$modules/mod_mpm_event.so"
+LoadModule authz_core_module "$modules/mod_authz_core.so"
+LoadModule posthog_secure_module "$vars->{top_dir}/.libs/mod_posthog_secure.so"
+$lines
+CONF
+    close $conf;
+    my $out = `"$httpd" -t -f "$dir/httpd.conf" 2>&1`;
+    return ($? >> 8, $out);
+}
+
+1;

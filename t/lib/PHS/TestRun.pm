@@ -1,0 +1,42 @@
+package PHS::TestRun;
+# Apache::Test's runner, adapted to this project: the httpd modules the
+# tests need are loaded from the system's module directory (with its test
+# CA for mod_ssl, generated in t/conf/ssl), and every port listens on
+# loopback only (127.0.0.1 and ::1), never on all interfaces.
+use strict;
+use warnings FATAL => 'all';
+use parent 'Apache::TestRun';
+
+my @MODULES = qw(mod_proxy.so mod_proxy_http.so mod_cgid.so mod_headers.so
+                 mod_env.so mod_setenvif.so mod_alias.so mod_auth_basic.so
+                 mod_authn_file.so mod_authz_user.so mod_access_compat.so
+                 mod_remoteip.so mod_socache_shmcb.so mod_ssl.so);
+
+sub configure {
+    my $self = shift;
+    my $config = $self->{test_config};
+    for my $so (@MODULES) {
+        $config->find_and_load_module($so) or die "httpd module $so not found";
+        # What Apache::Test consults for <IfModule> and its SSL CA.
+        (my $name = $so) =~ s/\.so$/.c/;
+        $config->{modules}{$name} ||= 1;
+    }
+    $self->SUPER::configure(@_);
+    loopback_only($config->{vars}{t_conf});
+}
+
+sub loopback_only {
+    my $dir = shift;
+    for my $file (glob "$dir/*.conf") {
+        open my $in, '<', $file or die "$file: $!";
+        my $text = do { local $/; <$in> };
+        close $in;
+        next unless $text =~ s{^(\s*)Listen\s+0\.0\.0\.0:(\d+)\s*$}
+                              {$1Listen 127.0.0.1:$2\n$1Listen [::1]:$2}mg;
+        open my $out, '>', $file or die "$file: $!";
+        print $out $text;
+        close $out or die "$file: $!";
+    }
+}
+
+1;

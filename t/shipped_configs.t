@@ -1,0 +1,37 @@
+# The ready-to-use configurations in conf.d/ pass `httpd -t` as shipped.
+use strict;
+use warnings FATAL => 'all';
+use Apache::Test;
+use Apache::TestUtil;
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use PHS::Test;
+
+plan tests => 7;
+
+my $conf_d = Apache::Test::vars('top_dir') . '/conf.d';
+my $modules = $ENV{HTTPD_MODULES} || '/usr/lib/apache2/modules';
+my $log_dir = Apache::Test::vars('t_logs');
+
+open my $fh, '<', "$conf_d/posthog_secure.load" or die $!;
+my $load = do { local $/; <$fh> };
+ok t_cmp($load, qr/^LoadModule posthog_secure_module \S+\/mod_posthog_secure\.so$/m,
+         'posthog_secure.load loads the module');
+
+for my $file (qw(posthog_secure.conf posthog-vhost.conf)) {
+    my ($status, $out) = configtest(<<"CONF");
+Define APACHE_LOG_DIR $log_dir
+LoadModule proxy_module "$modules/mod_proxy.so"
+LoadModule proxy_http_module "$modules/mod_proxy_http.so"
+Include "$conf_d/$file"
+CONF
+    ok t_cmp($status, 0, "$file passes httpd -t");
+    ok t_cmp($out, qr/Syntax OK/, "$file: Syntax OK");
+}
+
+# The defaults shown commented out in posthog_secure.conf are valid too.
+open $fh, '<', "$conf_d/posthog_secure.conf" or die $!;
+my $defaults = join '', map { s/^(\s*)#(PostHog)/$1$2/r } grep { /^\s*#PostHog/ } <$fh>;
+my ($status, $out) = configtest($defaults);
+ok t_cmp($status, 0, 'the commented defaults of posthog_secure.conf are valid');
+ok t_cmp($out, qr/Syntax OK/, 'commented defaults: Syntax OK');
