@@ -10,6 +10,9 @@
 #include "modules/secure_cookies.h"
 #include "modules/https.h"
 #include "modules/response.h"
+#include "modules/secret.h"
+#include "modules/environment.h"
+#include "modules/signed_ip.h"
 
 #include <http_request.h>
 #include <http_protocol.h>
@@ -25,6 +28,7 @@ static void *create_dir_conf(apr_pool_t *p, char *dir)
     conf->secure_cookies = PHS_UNSET;
     conf->cookie_httponly = PHS_UNSET;
     conf->https_redirect = PHS_UNSET;
+    conf->sign_client_ip = PHS_UNSET;
     return conf;
 }
 
@@ -60,6 +64,8 @@ static void *merge_dir_conf(apr_pool_t *p, void *parent_conf, void *child_conf)
                                          parent->https_redirect);
     conf->redirect_exempt = PHS_MERGE_PTR(child->redirect_exempt,
                                           parent->redirect_exempt);
+    conf->sign_client_ip = PHS_MERGE_INT(child->sign_client_ip,
+                                         parent->sign_client_ip);
     return conf;
 }
 
@@ -73,6 +79,7 @@ static void *create_server_conf(apr_pool_t *p, server_rec *s)
     conf->trust_all = PHS_UNSET;
     conf->proxy_hops = PHS_UNSET;
     conf->https_port = PHS_UNSET;
+    conf->from_environment = PHS_UNSET;
     return conf;
 }
 
@@ -97,6 +104,9 @@ static void *merge_server_conf(apr_pool_t *p, void *parent_conf,
     conf->canonical_host = PHS_MERGE_PTR(child->canonical_host,
                                          parent->canonical_host);
     conf->hsts = PHS_MERGE_PTR(child->hsts, parent->hsts);
+    conf->secret_key = PHS_MERGE_PTR(child->secret_key, parent->secret_key);
+    conf->from_environment = PHS_MERGE_INT(child->from_environment,
+                                           parent->from_environment);
     return conf;
 }
 
@@ -188,6 +198,17 @@ static const command_rec directives[] = {
     AP_INIT_TAKE1("PostHogHSTS", phs_cmd_hsts, NULL, RSRC_CONF,
                   "Strict-Transport-Security value for HTTPS responses "
                   "(max-age=N[; includeSubDomains][; preload]), or Off"),
+    AP_INIT_TAKE1("PostHogSecretKey", phs_cmd_secret_key, NULL, RSRC_CONF,
+                  "PostHog's SECRET_KEY: env:NAME, file:PATH, or the key "
+                  "itself (discouraged)"),
+    AP_INIT_TAKE1("PostHogFromEnvironment", phs_cmd_server_flag_slot,
+                  SERVER_SLOT(from_environment), RSRC_CONF,
+                  "On to read PostHog's environment variables "
+                  "(ALLOWED_IP_BLOCKS, TRUSTED_PROXIES, SECRET_KEY...)"),
+    AP_INIT_TAKE1("PostHogSignClientIP", phs_cmd_sign_client_ip,
+                  DIR_SLOT(sign_client_ip), RSRC_CONF | ACCESS_CONF,
+                  "On to send the backend the client IP signed with "
+                  "HMAC-SHA256 and the secret key"),
     { NULL }
 };
 
@@ -204,6 +225,15 @@ static void register_hooks(apr_pool_t *p)
     ap_hook_fixups(phs_access_enforce, NULL, NULL, APR_HOOK_REALLY_FIRST);
     ap_hook_pre_config(phs_cookies_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_pre_config(phs_https_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_pre_config(phs_signed_ip_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
+    /* The environment first: it may bring the key signing needs. */
+    ap_hook_check_config(phs_environment_check_config, NULL, NULL,
+                         APR_HOOK_FIRST);
+    ap_hook_check_config(phs_signed_ip_check_config, NULL, NULL,
+                         APR_HOOK_MIDDLE);
+    ap_hook_header_parser(phs_signed_ip_strip, NULL, NULL,
+                          APR_HOOK_REALLY_FIRST);
+    ap_hook_fixups(phs_signed_ip_add, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_header_parser(phs_https_redirect, NULL, NULL, APR_HOOK_FIRST);
     ap_hook_insert_filter(phs_response_insert_filter, NULL, NULL,
                           APR_HOOK_LAST);

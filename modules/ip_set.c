@@ -50,10 +50,11 @@ typedef struct {
  * the start of x's slice XOR the parity of the slice's boundaries <= x.
  * Offsets within a slice fit 16 bits; a line stores each boundary b of its
  * slice as offset(b) - 1 (a boundary on the slice's first address goes into
- * the start state instead), so "b <= x" reads "lane < offset(x)".  Lanes
- * are stored XOR 0x8000 so that this unsigned test is one signed vector
- * compare; unused lanes hold 0x7fff (0xffff before the XOR), which is never
- * < x.
+ * the start state instead), so "b <= x" reads "lane < offset(x)".
+ * Unused lanes hold 0xffff.  Since a line has an even number of boundary
+ * lanes, the parity of the lanes < x equals the parity of the lanes >= x,
+ * and 0xffff is >= every offset: the lookup counts lanes >= x over all of
+ * them, with no need to know how many are in use.
  *
  * A slice with more than LINE_BOUNDARIES boundaries continues in further
  * lines stored after the direct ones; LINE_LAST_X says up to which offset a
@@ -111,13 +112,11 @@ struct phs_ip_set_t {
  * sized for about LINE_RANGES ranges (two boundaries each) in the 28
  * boundary lanes: a denser table would need fewer continuation lines but
  * take more cache, and measured, the smaller table wins once anything else
- * competes for the cache (at a million blocks 2^16 slices, 4.6 MB). */
+ * competes for the cache (at a million blocks: 2^16 slices, 5.3 MB). */
 #define LINES_MIN_RANGES 262144
 #define LINE_RANGES 12
 #define LINE_MIN_BITS 16
 #define LINE_MAX_BITS 20
-
-#define LANE_BIAS 0x8000
 
 #define V4_MAPPED_FIRST APR_UINT64_C(0x0000ffff00000000)
 #define V4_MAPPED_LAST  APR_UINT64_C(0x0000ffffffffffff)
@@ -534,8 +533,6 @@ static apr_uint16_t *line_start(line_table_t *lines, apr_size_t index,
 
     /* LINE_LAST_X 0xffff: the last line of its slice until linked. */
     memset(line, 0xff, LINE_LANES * sizeof(*line));
-    for (int i = LINE_FIRST_BOUNDARY; i < LINE_LANES; i++)
-        line[i] ^= LANE_BIAS;
     line[LINE_STATE] = (apr_uint16_t)state;
     return line;
 }
@@ -592,7 +589,7 @@ static void fill_lines(line_table_t *lines, boundary_walk_t walk)
                 line = line_start(lines, next_extra++, state);
                 used = 0;
             }
-            line[LINE_FIRST_BOUNDARY + used++] = lane ^ LANE_BIAS;
+            line[LINE_FIRST_BOUNDARY + used++] = lane;
             state ^= 1;
         }
     }
@@ -711,28 +708,26 @@ static int v4_keys_contain(const phs_ip_set_t *set, apr_uint32_t v4)
     return below > 0 && (apr_uint32_t)keys[below - 1] >= v4;
 }
 
-/* Parity of the boundary lanes of a line that are < x. */
+/* Parity of the lanes >= x among the boundary lanes of a line. */
 #if defined(__GNUC__)
 /* may_alias: the lanes are read as vectors; lines are 64-byte aligned. */
-typedef apr_int16_t lanes8_t __attribute__((vector_size(16), may_alias));
+typedef apr_uint16_t lanes8_t __attribute__((vector_size(16), may_alias));
 
 static unsigned line_parity(const apr_uint16_t *line, apr_uint16_t x)
 {
     const lanes8_t *v = (const lanes8_t *)line;
-    const apr_int16_t biased = (apr_int16_t)(x ^ LANE_BIAS);
-    const lanes8_t xs = { biased, biased, biased, biased,
-                          biased, biased, biased, biased };
-    const lanes8_t not_header = { 0, 0, 0, 0, -1, -1, -1, -1 };
+    const lanes8_t xs = { x, x, x, x, x, x, x, x };
+    const lanes8_t not_header = { 0, 0, 0, 0, 0xffff, 0xffff, 0xffff, 0xffff };
     lanes8_t odd;
-    apr_uint64_t halves[2], lanes;
+    apr_uint64_t halves[2], folded;
 
-    odd = ((v[0] < xs) & not_header) ^ (v[1] < xs) ^ (v[2] < xs)
-          ^ (v[3] < xs);
+    odd = (lanes8_t)(((v[0] >= xs) & not_header) ^ (v[1] >= xs)
+                     ^ (v[2] >= xs) ^ (v[3] >= xs));
     memcpy(halves, &odd, sizeof(halves));
-    lanes = halves[0] ^ halves[1];
-    /* Four lanes of 0 or 0xffff: their sum in the top lane is minus their
-     * count, whose low bit is the parity. */
-    return (unsigned)((lanes * APR_UINT64_C(0x0001000100010001)) >> 48) & 1;
+    folded = halves[0] ^ halves[1];
+    folded ^= folded >> 32;
+    folded ^= folded >> 16;
+    return (unsigned)folded & 1;
 }
 #else
 static unsigned line_parity(const apr_uint16_t *line, apr_uint16_t x)
@@ -740,7 +735,7 @@ static unsigned line_parity(const apr_uint16_t *line, apr_uint16_t x)
     unsigned odd = 0;
 
     for (int i = LINE_FIRST_BOUNDARY; i < LINE_LANES; i++)
-        odd ^= (apr_uint16_t)(line[i] ^ LANE_BIAS) < x;
+        odd ^= line[i] >= x;
     return odd;
 }
 #endif
@@ -766,8 +761,7 @@ static int v4_contains(const phs_ip_set_t *set, apr_uint32_t v4)
 
 static int v6_contains(const phs_ip_set_t *set, const phs_ip_t *ip)
 {
-    const v6_range_t *ranges = set->v6.items;
-    const v6_range_t *base = ranges;
+    const v6_range_t *base = set->v6.items;
     apr_size_t n = set->v6_sealed;
 
     if (n == 0)

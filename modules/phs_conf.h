@@ -44,6 +44,7 @@ typedef struct {
     const char *cookie_samesite;    /* PostHogCookieSameSite; "Off": leave */
     int https_redirect;             /* PostHogHTTPSRedirect: 0, 1, PHS_AUTO */
     apr_hash_t *redirect_exempt;    /* PostHogHTTPSRedirectExempt */
+    int sign_client_ip;             /* PostHogSignClientIP */
 } phs_dir_conf_t;
 
 /* Server and vhost scope: who is believed about the client's address. */
@@ -58,6 +59,8 @@ typedef struct {
     int https_port;                 /* PostHogHTTPSPort */
     const char *canonical_host;     /* PostHogCanonicalHost */
     const char *hsts;               /* PostHogHSTS; "": Off */
+    const char *secret_key;         /* PostHogSecretKey, resolved, checked */
+    int from_environment;           /* PostHogFromEnvironment */
     /* Derived once at post_config from the merged fields above. */
     int resolve;                    /* walk the client-IP header */
     phs_trust_t trust;

@@ -71,6 +71,10 @@ my @bad = (
     ['PostHogHSTS "max-age=1; always"', 'always'],
     ["<Location /x>\nPostHogHSTS max-age=1\n</Location>", 'not allowed in <Location> context'],
     ["<Location /x>\nPostHogMode debug\n</Location>", 'not allowed in <Location> context'],
+    ['PostHogFromEnvironment maybe', "'maybe'"],
+    ['PostHogSignClientIP sure', "'sure'"],
+    ['PostHogSecretKey env:', 'environment variable  is not set'],
+    ["<Location /x>\nPostHogSecretKey env:HOME\n</Location>", 'not allowed in <Location> context'],
 );
 
 plan tests => 3 * @bad + 2;

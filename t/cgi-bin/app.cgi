@@ -16,5 +16,7 @@ print "Content-Type: text/plain\r\n\r\n";
 print "backend saw: $line\n";
 print "$_=", ($ENV{$_} // ''), "\n"
     for qw(POSTHOG_ACCESS POSTHOG_CLIENT_IP POSTHOG_HTTPS REMOTE_ADDR
-           HTTP_X_FORWARDED_FOR HTTP_X_REAL_CLIENT REDIRECT_STATUS);
+           HTTP_X_FORWARDED_FOR HTTP_X_REAL_CLIENT REDIRECT_STATUS
+           HTTP_X_POSTHOG_CLIENT_IP HTTP_X_POSTHOG_CLIENT_IP_TIMESTAMP
+           HTTP_X_POSTHOG_CLIENT_IP_SIGNATURE);
 print "body=$body\n";

@@ -12,8 +12,28 @@ my @MODULES = qw(mod_proxy.so mod_proxy_http.so mod_cgid.so mod_headers.so
                  mod_authn_file.so mod_authz_user.so mod_access_compat.so
                  mod_remoteip.so mod_socache_shmcb.so mod_ssl.so);
 
+# PostHog's environment, for the vhosts with PostHogFromEnvironment On, and
+# the signing key; fresh keys every run, read by the tests from %ENV.
+sub posthog_environment {
+    my $key = join '', map { sprintf '%02x', int rand 256 } 1 .. 32;
+    my $signing = join '', map { sprintf '%02x', int rand 256 } 1 .. 32;
+    %ENV = (%ENV,
+        ALLOWED_IP_BLOCKS => '127.0.0.1, 198.51.100.0/24',
+        TRUSTED_PROXIES => '127.0.0.2',
+        IS_BEHIND_PROXY => 'True',
+        TRUST_ALL_PROXIES => 'false',
+        SECURE_COOKIES => 'yes',
+        DISABLE_SECURE_SSL_REDIRECT => '1',
+        DEBUG => '',
+        TEST => '0',
+        SECRET_KEY => $key,
+        PHS_SIGNING_KEY => $signing,
+    );
+}
+
 sub configure {
     my $self = shift;
+    posthog_environment();
     my $config = $self->{test_config};
     for my $so (@MODULES) {
         $config->find_and_load_module($so) or die "httpd module $so not found";

@@ -1,0 +1,80 @@
+#include "secret.h"
+#include "secret_key.h"
+#include "directive.h"
+
+#include <http_log.h>
+#include <apr_file_io.h>
+#include <apr_lib.h>
+#include <apr_strings.h>
+
+APLOG_USE_MODULE(posthog_secure);
+
+/* The file's first line, trailing whitespace dropped; warns when other
+ * users may read it. */
+static const char *key_from_file(cmd_parms *cmd, const char *path,
+                                 const char **key)
+{
+    const char *file = ap_server_root_relative(cmd->temp_pool, path);
+    apr_finfo_t info;
+    apr_file_t *f;
+    char line[1024], *end;
+    apr_status_t rv;
+
+    if (!file)
+        return apr_psprintf(cmd->temp_pool, "invalid path '%s'", path);
+    if ((rv = apr_file_open(&f, file, APR_FOPEN_READ, 0, cmd->temp_pool))
+        != APR_SUCCESS
+        || (rv = apr_file_info_get(&info, APR_FINFO_PROT, f)) != APR_SUCCESS)
+        return apr_psprintf(cmd->temp_pool, "cannot read %s: %pm", file, &rv);
+    if (info.protection & APR_FPROT_WREAD)
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, cmd->server, "%s: %s is "
+                     "readable by every user of this machine: chmod o-r it",
+                     cmd->cmd->name, file);
+    *line = '\0';
+    apr_file_gets(line, sizeof(line), f);
+    apr_file_close(f);
+    for (end = line + strlen(line); end > line && apr_isspace(end[-1]); end--)
+        ;
+    *end = '\0';
+    *key = apr_pstrdup(cmd->pool, line);
+    return NULL;
+}
+
+static const char *key_from_environment(cmd_parms *cmd, const char *name,
+                                        const char **key)
+{
+    const char *value = getenv(name);
+
+    if (!phs_env_is_set(value))
+        return apr_psprintf(cmd->temp_pool, "the environment variable %s "
+                            "is not set", name);
+    *key = apr_pstrdup(cmd->pool, value);
+    return NULL;
+}
+
+/* Error messages never quote the key, only where it came from. */
+const char *phs_cmd_secret_key(cmd_parms *cmd, void *dconf, const char *value)
+{
+    const char *key = value, *source = value, *err = NULL, *problem;
+
+    (void)dconf;
+    if (!strncmp(value, "env:", 4))
+        err = key_from_environment(cmd, value + 4, &key);
+    else if (!strncmp(value, "file:", 5))
+        err = key_from_file(cmd, value + 5, &key);
+    else {
+        source = "written in the configuration";
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, cmd->server, "%s is "
+                     "written in the configuration, where whoever reads it "
+                     "or /server-info sees it: use env:NAME or file:PATH",
+                     cmd->cmd->name);
+    }
+    if (err)
+        return phs_cmd_error(cmd, err);
+    if ((problem = phs_secret_key_problem(key)))
+        return phs_cmd_error(cmd, apr_psprintf(cmd->temp_pool, "unusable "
+                             "key (%s): %s; %s", source, problem,
+                             PHS_SECRET_KEY_ADVICE));
+    PHS_SERVER_CONF(cmd->server)->secret_key = key;
+    return NULL;
+}

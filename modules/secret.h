@@ -1,0 +1,11 @@
+/* PostHogSecretKey: the key from the configuration, the environment or a
+ * file, checked at startup and never shown (httpd glue). */
+#ifndef PHS_SECRET_H
+#define PHS_SECRET_H
+
+#include "phs_conf.h"
+
+const char *phs_cmd_secret_key(cmd_parms *cmd, void *dconf,
+                               const char *value);
+
+#endif

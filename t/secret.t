@@ -1,0 +1,185 @@
+# SECRET_KEY, PostHog's environment variables, and the signed client IP.
+use strict;
+use warnings FATAL => 'all';
+use Apache::Test;
+use Apache::TestUtil;
+use Digest::SHA qw(hmac_sha256_hex);
+use File::Temp qw(tempdir);
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use PHS::Test;
+
+plan tests => 111;
+
+my $good_key = $ENV{SECRET_KEY};
+my $signing_key = $ENV{PHS_SIGNING_KEY};
+my @posthog_vars = qw(ALLOWED_IP_BLOCKS TRUSTED_PROXIES TRUST_ALL_PROXIES
+                      IS_BEHIND_PROXY SECURE_COOKIES DISABLE_SECURE_SSL_REDIRECT
+                      DEBUG TEST SECRET_KEY);
+my $dir = tempdir(CLEANUP => 1);
+
+sub key_file {
+    my ($name, $content, $mode) = @_;
+    open my $fh, '>', "$dir/$name" or die $!;
+    print $fh "$content\n";
+    close $fh;
+    chmod $mode // 0600, "$dir/$name";
+    return "$dir/$name";
+}
+
+# httpd -t with exactly these PostHog variables in its environment.
+sub configtest_env {
+    my ($env, $lines) = @_;
+    local %ENV = %ENV;
+    delete @ENV{@posthog_vars};
+    %ENV = (%ENV, %$env);
+    return configtest($lines);
+}
+
+# Bad keys: httpd refuses, names the directive or variable, says how to
+# make one, and never shows the key.
+my $weak_file = key_file('weak', 'abcdabcdabcdabcdabcdabcdabcdabcdabcd');
+my @bad_keys = (
+    [{}, 'PostHogSecretKey "<randomly generated secret key>"', "placeholder", 'PostHogSecretKey', '<randomly generated secret key>'],
+    [{}, 'PostHogSecretKey too-short-key-1234', 'shorter than 32', 'PostHogSecretKey', 'too-short-key-1234'],
+    [{}, 'PostHogSecretKey xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx', 'one repeated character', 'PostHogSecretKey', 'xxxxxxxxxxxxxxxxxxxxxxxx'],
+    [{}, 'PostHogSecretKey 0123456701234567012345670123456701234567', 'repeated pattern', 'PostHogSecretKey', '0123456701234567'],
+    [{}, 'PostHogSecretKey aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaabbbbbbbcc', 'fewer than 8 distinct', 'PostHogSecretKey', 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'],
+    [{}, 'PostHogSecretKey env:PHS_NO_SUCH_VARIABLE', 'PHS_NO_SUCH_VARIABLE is not set', 'PostHogSecretKey', undef],
+    [{ PHS_WEAK => 'weakweakweakweakweakweakweakweakweak' }, 'PostHogSecretKey env:PHS_WEAK', 'env:PHS_WEAK', 'PostHogSecretKey', 'weakweakweakweak'],
+    [{}, 'PostHogSecretKey file:/nonexistent/secret', 'cannot read /nonexistent/secret', 'PostHogSecretKey', undef],
+    [{}, "PostHogSecretKey file:$weak_file", 'repeated pattern', 'PostHogSecretKey', 'abcdabcdabcdabcd'],
+    [{}, 'PostHogSignClientIP On', 'needs PostHogSecretKey', 'PostHogSignClientIP', undef],
+    [{}, 'PostHogFromEnvironment On', 'SECRET_KEY is not set', 'PostHogFromEnvironment', undef],
+    [{ SECRET_KEY => '<randomly generated secret key>' }, 'PostHogFromEnvironment On', "SECRET_KEY: it is PostHog's placeholder", 'openssl rand -hex 32', '<randomly generated secret key>'],
+    [{ SECRET_KEY => 'short-secret' }, 'PostHogFromEnvironment On', 'SECRET_KEY: it is shorter', 'openssl rand -hex 32', 'short-secret'],
+    [{ SECRET_KEY => $good_key, ALLOWED_IP_BLOCKS => '10.0.0.0/8, office.example' }, 'PostHogFromEnvironment On', "ALLOWED_IP_BLOCKS: invalid IP address or CIDR block 'office.example'", 'PostHogFromEnvironment', $good_key],
+    [{ SECRET_KEY => $good_key, TRUSTED_PROXIES => '10.0.0.1/33' }, 'PostHogFromEnvironment On', "TRUSTED_PROXIES: invalid IP address or CIDR block '10.0.0.1/33'", 'PostHogFromEnvironment', $good_key],
+    [{ DEBUG => 'true', ALLOWED_IP_BLOCKS => '1.2.3' }, 'PostHogFromEnvironment On', "ALLOWED_IP_BLOCKS: invalid IP address or CIDR block '1.2.3'", 'PostHogFromEnvironment', undef],
+);
+for my $case (@bad_keys) {
+    my ($env, $line, $why, $name, $secret) = @$case;
+    my ($status, $out) = configtest_env($env, $line);
+    ok t_cmp($status, qr/^[1-9]/, "'$line' stops httpd");
+    ok t_cmp($out, qr/\Q$why\E/, "and says: $why");
+    ok t_cmp($out, qr/\Q$name\E/, "and names $name");
+    ok t_cmp(defined $secret && index($out, $secret) >= 0 ? 'key shown' : 'key hidden',
+             'key hidden', 'the key is never shown');
+}
+{
+    my ($status, $out) = configtest_env({}, 'PostHogSecretKey file:/nonexistent/secret');
+    ok t_cmp($out, qr/openssl rand -hex 32|cannot read/, 'a missing file is named');
+}
+
+# Good keys: literal (with a warning), env:, file: (warning when world-readable).
+{
+    my ($status, $out) = configtest_env({}, "PostHogSecretKey $good_key");
+    ok t_cmp($status, 0, 'a literal good key passes');
+    ok t_cmp($out, qr/written in the configuration.*use env:NAME or file:PATH/,
+             'with a warning to use env: or file:');
+    ok t_cmp(index($out, $good_key), -1, 'the warning does not show the key');
+    ($status, $out) = configtest_env({ PHS_GOOD => $good_key }, 'PostHogSecretKey env:PHS_GOOD');
+    ok t_cmp($status, 0, 'env: with a good key passes');
+    ok t_cmp($out, qr/^Syntax OK\s*$/, 'silently');
+    my $private = key_file('private', $good_key, 0600);
+    ($status, $out) = configtest_env({}, "PostHogSecretKey file:$private");
+    ok t_cmp($status, 0, 'file: with a good key passes');
+    ok t_cmp($out, qr/^Syntax OK\s*$/, 'silently when private');
+    my $public = key_file('public', $good_key, 0644);
+    ($status, $out) = configtest_env({}, "PostHogSecretKey file:$public");
+    ok t_cmp($status, 0, 'a world-readable key file passes');
+    ok t_cmp($out, qr/readable by every user/, 'with a warning');
+    ok t_cmp(index($out, $good_key), -1, 'without the key');
+}
+
+# PostHog's environment: every spelling of the booleans; directives win.
+{
+    my ($status, $out) = configtest_env({ DEBUG => 'yes' }, 'PostHogFromEnvironment On');
+    ok t_cmp($status, 0, 'DEBUG=yes: no key needed');
+    ($status, $out) = configtest_env({ TEST => 'On' }, 'PostHogFromEnvironment On');
+    ok t_cmp($status, 0, 'TEST=On: no key needed');
+    ($status, $out) = configtest_env({ DEBUG => 'no' }, 'PostHogFromEnvironment On');
+    ok t_cmp($status, qr/^[1-9]/, 'DEBUG=no: production, the key is required');
+    ($status, $out) = configtest_env({ DEBUG => '' }, 'PostHogFromEnvironment On');
+    ok t_cmp($status, qr/^[1-9]/, 'DEBUG empty counts as unset: production');
+    ($status, $out) = configtest_env({ DEBUG => 'true' }, "PostHogFromEnvironment On\nPostHogMode production");
+    ok t_cmp($status, qr/^[1-9]/, 'PostHogMode production beats DEBUG=true');
+    ($status, $out) = configtest_env({ SECRET_KEY => 'bad' },
+                                     "PostHogFromEnvironment On\nPostHogSecretKey env:PHS_GOOD_KEY");
+    ok t_cmp($status, qr/^[1-9]/, 'control: env:PHS_GOOD_KEY unset fails');
+    local $ENV{PHS_GOOD_KEY} = $good_key;
+    ($status, $out) = configtest_env({ SECRET_KEY => 'bad', PHS_GOOD_KEY => $good_key },
+                                     "PostHogFromEnvironment On\nPostHogSecretKey env:PHS_GOOD_KEY");
+    ok t_cmp($status, 0, 'PostHogSecretKey beats a bad SECRET_KEY');
+    ($status, $out) = configtest_env({ SECRET_KEY => $good_key, ALLOWED_IP_BLOCKS => 'nonsense' },
+                                     "PostHogFromEnvironment On\nPostHogAllowedIPBlocks 10.0.0.0/8");
+    ok t_cmp($status, 0, 'PostHogAllowedIPBlocks beats ALLOWED_IP_BLOCKS');
+    ($status, $out) = configtest_env({ SECRET_KEY => $good_key, ALLOWED_IP_BLOCKS => ' ',
+                                       TRUSTED_PROXIES => '' }, 'PostHogFromEnvironment On');
+    ok t_cmp($status, 0, 'empty list variables count as unset');
+}
+
+# The env-configured vhost answers like its directive twin.
+{
+    my @cases = (
+        ['127.0.0.1', undef, '/api/x'], ['127.0.0.3', undef, '/api/x'],
+        ['127.0.0.3', undef, '/e/'], ['127.0.0.2', '198.51.100.7', '/api/x'],
+        ['127.0.0.2', '203.0.113.9', '/api/x'], ['127.0.0.3', '198.51.100.7', '/api/x'],
+        ['127.0.0.1', undef, '/cgi/cookies.cgi?c=sessionid%3D1'],
+    );
+    for my $case (@cases) {
+        my ($from, $xff, $path) = @$case;
+        my @h = $xff ? ('X-Forwarded-For' => $xff) : ();
+        my %got = map {
+            my $r = request(vhost => $_, from => $from, path => $path, headers => [@h]);
+            ($_ => join ' ', $r->{status}, @{ $r->{headers}{'set-cookie'} // [] });
+        } qw(env env_twin);
+        ok t_cmp($got{env}, $got{env_twin}, "env vhost = directive twin: $from "
+                 . ($xff // '') . " $path ($got{env_twin})");
+    }
+    my $r = request(vhost => 'env', from => '127.0.0.3', path => '/api/x');
+    ok t_cmp($r->{status}, 403, 'ALLOWED_IP_BLOCKS is enforced');
+    $r = request(vhost => 'env', path => '/cgi/cookies.cgi?c=sessionid%3D1');
+    ok t_cmp($r->{headers}{'set-cookie'}[0], 'sessionid=1; Secure; HttpOnly', 'SECURE_COOKIES=yes');
+    ok t_cmp($r->{status}, 200, 'DISABLE_SECURE_SSL_REDIRECT=1: no redirect');
+}
+
+# The signed client IP.
+sub signed {
+    my ($from, $path, @headers) = @_;
+    my $r = request(vhost => 'signing', from => $from, path => $path, headers => [@headers]);
+    my %h = map { /^(HTTP_X_POSTHOG_CLIENT_IP\w*)=(.*)$/ ? ($1 => $2) : () } split /\n/, $r->{body};
+    return ($r, $h{HTTP_X_POSTHOG_CLIENT_IP} // '', $h{HTTP_X_POSTHOG_CLIENT_IP_TIMESTAMP} // '',
+            $h{HTTP_X_POSTHOG_CLIENT_IP_SIGNATURE} // '');
+}
+my @forged = ('X-PostHog-Client-IP' => '10.6.6.6', 'X-PostHog-Client-IP-Timestamp' => '1',
+              'X-PostHog-Client-IP-Signature' => 'f' x 64);
+for my $path ('/api/x', '/cgi/app.cgi') {
+    my ($r, $ip, $ts, $sig) = signed('127.0.0.1', $path, @forged);
+    ok t_cmp($r->{status}, 200, "$path: signed request served");
+    ok t_cmp($ip, '127.0.0.1', "$path: the backend gets the client IP, not the forged one");
+    ok t_cmp(abs($ts - time) <= 60 ? 1 : 0, 1, "$path: the timestamp is now ($ts)");
+    ok t_cmp($sig, hmac_sha256_hex("$ip:$ts", $signing_key), "$path: the signature verifies");
+}
+{
+    my ($r, $ip, $ts, $sig) = signed('127.0.0.2', '/api/x', 'X-Forwarded-For' => '198.51.100.7');
+    ok t_cmp($ip, '198.51.100.7', 'behind a trusted proxy: the resolved client is signed');
+    ok t_cmp($sig, hmac_sha256_hex("198.51.100.7:$ts", $signing_key), 'and verifies');
+    ok t_cmp($sig eq hmac_sha256_hex("198.51.100.7:$ts", $good_key) ? 1 : 0, 0,
+             'signed with PostHogSecretKey, not another key');
+    ($r, $ip, $ts, $sig) = signed('127.0.0.1', '/unsigned/x', @forged);
+    ok t_cmp("$ip|$ts|$sig", '||', 'signing Off: forged headers removed, none added');
+    $r = request(vhost => 'app', path => '/cgi/app.cgi', headers => [@forged]);
+    ok t_cmp($r->{body}, qr/^HTTP_X_POSTHOG_CLIENT_IP=$/m,
+             'PostHogSecure On without signing: forged headers never reach the app');
+    ok t_cmp($r->{body}, qr/^HTTP_X_POSTHOG_CLIENT_IP_SIGNATURE=$/m, 'nor the forged signature');
+}
+
+# Neither key ever reaches the error log (the signing vhost logs at trace8).
+{
+    open my $fh, '<', Apache::Test::vars('t_logs') . '/error_log' or die $!;
+    my $log = do { local $/; <$fh> };
+    ok t_cmp(length $log > 1000 ? 1 : 0, 1, 'the error log has trace output');
+    ok t_cmp(index($log, $signing_key), -1, 'the signing key is not in the error log');
+    ok t_cmp(index($log, $ENV{SECRET_KEY}), -1, 'SECRET_KEY is not in the error log');
+}
