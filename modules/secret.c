@@ -20,12 +20,17 @@ static const char *key_from_file(cmd_parms *cmd, const char *path,
     char line[1024], *end;
     apr_status_t rv;
 
-    if (!file)
+    if (!*path || !file)
         return apr_psprintf(cmd->temp_pool, "invalid path '%s'", path);
     if ((rv = apr_file_open(&f, file, APR_FOPEN_READ, 0, cmd->temp_pool))
         != APR_SUCCESS
-        || (rv = apr_file_info_get(&info, APR_FINFO_PROT, f)) != APR_SUCCESS)
+        || (rv = apr_file_info_get(&info, APR_FINFO_PROT | APR_FINFO_TYPE, f))
+           != APR_SUCCESS)
         return apr_psprintf(cmd->temp_pool, "cannot read %s: %pm", file, &rv);
+    if (info.filetype != APR_REG) {
+        apr_file_close(f);
+        return apr_psprintf(cmd->temp_pool, "%s is not a file", file);
+    }
     if (info.protection & APR_FPROT_WREAD)
         ap_log_error(APLOG_MARK, APLOG_WARNING, 0, cmd->server, "%s: %s is "
                      "readable by every user of this machine: chmod o-r it",
@@ -43,8 +48,10 @@ static const char *key_from_file(cmd_parms *cmd, const char *path,
 static const char *key_from_environment(cmd_parms *cmd, const char *name,
                                         const char **key)
 {
-    const char *value = getenv(name);
+    const char *value = *name ? getenv(name) : NULL;
 
+    if (!*name)
+        return "env: names no environment variable";
     if (!phs_env_is_set(value))
         return apr_psprintf(cmd->temp_pool, "the environment variable %s "
                             "is not set", name);

@@ -73,7 +73,9 @@ my @bad = (
     ["<Location /x>\nPostHogMode debug\n</Location>", 'not allowed in <Location> context'],
     ['PostHogFromEnvironment maybe', "'maybe'"],
     ['PostHogSignClientIP sure', "'sure'"],
-    ['PostHogSecretKey env:', 'environment variable  is not set'],
+    ['PostHogSecretKey env:', 'env: names no environment variable'],
+    ['PostHogSecretKey file:', "invalid path ''"],
+    ['PostHogSecretKey file:/tmp', '/tmp is not a file'],
     ["<Location /x>\nPostHogSecretKey env:HOME\n</Location>", 'not allowed in <Location> context'],
 );
 
