@@ -125,7 +125,7 @@ sub configtest {
     my $lines = shift;
     my $dir = tempdir(CLEANUP => 1);
     my $modules = $ENV{HTTPD_MODULES} || '/usr/lib/apache2/modules';
-    my $httpd = $ENV{HTTPD} || $vars->{httpd};
+    my $httpd = $vars->{httpd} || $ENV{HTTPD};
     open my $conf, '>', "$dir/httpd.conf" or die $!;
     print $conf <<"CONF";
 ServerRoot "$dir"
