@@ -129,7 +129,8 @@ static const command_rec directives[] = {
                  DIR_SLOT(ip_restriction),
                  RSRC_CONF | ACCESS_CONF | OR_AUTHCFG,
                  "Off to exempt this scope from the allow-list"),
-    AP_INIT_ITERATE("PostHogExemptPaths", phs_cmd_exempt_paths, NULL,
+    AP_INIT_ITERATE("PostHogExemptPaths", phs_cmd_segments_slot,
+                    DIR_SLOT(exempt_segments),
                     RSRC_CONF | ACCESS_CONF,
                     "First path segments open to every client (event "
                     "ingestion), or 'none'"),
@@ -185,8 +186,8 @@ static const command_rec directives[] = {
                   RSRC_CONF | ACCESS_CONF | OR_FILEINFO,
                   "On, Off or Auto (follows the secure-cookies setting): "
                   "redirect plain HTTP to HTTPS"),
-    AP_INIT_ITERATE("PostHogHTTPSRedirectExempt", phs_cmd_redirect_exempt,
-                    NULL, RSRC_CONF | ACCESS_CONF,
+    AP_INIT_ITERATE("PostHogHTTPSRedirectExempt", phs_cmd_segments_slot,
+                    DIR_SLOT(redirect_exempt), RSRC_CONF | ACCESS_CONF,
                     "First path segments served over plain HTTP (health "
                     "checks), or 'none'"),
     AP_INIT_TAKE1("PostHogHTTPSPort", phs_cmd_https_port, NULL, RSRC_CONF,

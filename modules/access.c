@@ -61,21 +61,6 @@ const char *phs_cmd_allowed_blocks_file(cmd_parms *cmd, void *dconf,
     return phs_cmd_add_file(cmd, scope_blocks(cmd, conf), path);
 }
 
-const char *phs_cmd_exempt_paths(cmd_parms *cmd, void *dconf,
-                                 const char *word)
-{
-    phs_dir_conf_t *conf = dconf;
-    const char *err;
-
-    if (!conf->exempt_segments)
-        conf->exempt_segments = apr_hash_make(cmd->pool);
-    if (!strcasecmp(word, "none"))
-        return NULL;
-    if ((err = phs_segment_add(conf->exempt_segments, word)))
-        return phs_cmd_error(cmd, err);
-    return NULL;
-}
-
 const char *phs_cmd_deny_message(cmd_parms *cmd, void *dconf,
                                  const char *message)
 {

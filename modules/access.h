@@ -12,8 +12,6 @@ const char *phs_cmd_allowed_blocks(cmd_parms *cmd, void *dconf,
                                    const char *word);
 const char *phs_cmd_allowed_blocks_file(cmd_parms *cmd, void *dconf,
                                         const char *path);
-const char *phs_cmd_exempt_paths(cmd_parms *cmd, void *dconf,
-                                 const char *word);
 const char *phs_cmd_deny_message(cmd_parms *cmd, void *dconf,
                                  const char *message);
 

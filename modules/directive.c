@@ -1,5 +1,6 @@
 #include "directive.h"
 #include "phs_conf.h"
+#include "path_segment.h"
 
 #include <http_log.h>
 #include <apr_strings.h>
@@ -80,6 +81,21 @@ const char *phs_cmd_tristate_slot(cmd_parms *cmd, void *conf,
         return phs_cmd_error(cmd, apr_psprintf(cmd->temp_pool,
                              "'%s' is not On, Off or Auto", value));
     return phs_cmd_flag_slot(cmd, conf, value);
+}
+
+const char *phs_cmd_segments_slot(cmd_parms *cmd, void *conf,
+                                  const char *word)
+{
+    apr_hash_t **set = (apr_hash_t **)((char *)conf + (apr_size_t)cmd->info);
+    const char *err;
+
+    if (!*set)
+        *set = apr_hash_make(cmd->pool);
+    if (!strcasecmp(word, "none"))
+        return NULL;
+    if ((err = phs_segment_add(*set, word)))
+        return phs_cmd_error(cmd, err);
+    return NULL;
 }
 
 const char *phs_cmd_mode(cmd_parms *cmd, void *conf, const char *value)

@@ -18,21 +18,6 @@ APLOG_USE_MODULE(posthog_secure);
 /* Built once per configuration cycle in pre_config. */
 static apr_hash_t *default_redirect_exempt;
 
-const char *phs_cmd_redirect_exempt(cmd_parms *cmd, void *dconf,
-                                    const char *word)
-{
-    phs_dir_conf_t *conf = dconf;
-    const char *err;
-
-    if (!conf->redirect_exempt)
-        conf->redirect_exempt = apr_hash_make(cmd->pool);
-    if (!strcasecmp(word, "none"))
-        return NULL;
-    if ((err = phs_segment_add(conf->redirect_exempt, word)))
-        return phs_cmd_error(cmd, err);
-    return NULL;
-}
-
 const char *phs_cmd_https_port(cmd_parms *cmd, void *dconf, const char *value)
 {
     char *end;
