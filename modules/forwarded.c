@@ -75,13 +75,14 @@ static int consumed(const phs_trust_t *trust, const phs_ip_t *ip,
     return phs_ip_set_contains(trust->trusted, ip);
 }
 
-static const char *trimmed(apr_pool_t *p, const char *s, const char *end)
+/* The entry without its blanks, quoted for the log: it is the client's. */
+static const char *shown_entry(apr_pool_t *p, const char *s, const char *end)
 {
     while (s < end && is_blank(*s))
         s++;
     while (end > s && is_blank(end[-1]))
         end--;
-    return apr_pstrmemdup(p, s, (apr_size_t)(end - s));
+    return phs_text_quote(p, s, (apr_size_t)(end - s));
 }
 
 static int blank(const char *s, const char *end)
@@ -132,7 +133,7 @@ void phs_client_resolve(apr_pool_t *p, const phs_trust_t *trust,
             position++;
             if (!phs_forwarded_entry_parse(start, (apr_size_t)(end - start), &ip)) {
                 unknown(out, apr_psprintf(p, "unparseable entry '%s'",
-                                          trimmed(p, start, end)));
+                                          shown_entry(p, start, end)));
                 return;
             }
             if (start == header || !consumed(trust, &ip, position))

@@ -190,8 +190,7 @@ static void ip_mask(phs_ip_t *ip, unsigned bits)
 /* The token as it may appear inside quotes in a log line: bytes outside
  * printable ASCII become \xHH, and very long tokens are cut, so a hostile
  * file or header cannot inject into the error log. */
-static const char *quote_token(apr_pool_t *p, const char *token,
-                               apr_size_t len)
+const char *phs_text_quote(apr_pool_t *p, const char *token, apr_size_t len)
 {
     enum { SHOWN_MAX = 80 };
     apr_size_t shown = len > SHOWN_MAX ? SHOWN_MAX : len;
@@ -251,7 +250,7 @@ static const char *cidr_error(apr_pool_t *p, const char *token, apr_size_t len,
                               const char *problem)
 {
     return apr_psprintf(p, "invalid IP address or CIDR block '%s'%s%s",
-                        quote_token(p, token, len), problem ? ": " : "",
+                        phs_text_quote(p, token, len), problem ? ": " : "",
                         problem ? problem : "");
 }
 

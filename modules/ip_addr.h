@@ -43,6 +43,11 @@ const char *phs_cidr_parse_len(apr_pool_t *p, const char *token,
  * AF_INET/AF_INET6. */
 int phs_ip_from_sockaddr(const apr_sockaddr_t *sa, phs_ip_t *out);
 
+/* A token from the outside world, safe to put in a log line or an error:
+ * bytes outside printable ASCII, quotes and backslashes as \xHH, cut at 80
+ * bytes with "...". */
+const char *phs_text_quote(apr_pool_t *p, const char *token, apr_size_t len);
+
 /* Text form: dotted quad for IPv4 (mapped or not), RFC 5952 for IPv6.
  * buf must hold PHS_IP_TEXT_MAX bytes; returns buf. */
 #define PHS_IP_TEXT_MAX 46

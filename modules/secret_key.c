@@ -21,12 +21,19 @@ static apr_size_t period_of(const char *key, apr_size_t len)
 
 static int distinct_chars(const char *key)
 {
+    /* A flag, not a counter: a counter of chars wraps after 256 repeats
+     * and would count the character again. */
     unsigned char seen[256] = { 0 };
     int count = 0;
 
-    for (; *key; key++)
-        if (!seen[(unsigned char)*key]++)
+    for (; *key; key++) {
+        unsigned char c = (unsigned char)*key;
+
+        if (!seen[c]) {
+            seen[c] = 1;
             count++;
+        }
+    }
     return count;
 }
 

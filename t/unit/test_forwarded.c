@@ -182,6 +182,10 @@ static void test_proxies_note(apr_pool_t *p)
     phs_client_resolve(p, &trusts[LIST], &peer, "1.2.3.4,  garbage\t", &got);
     tap_ok(got.reason && strstr(got.reason, "'garbage'") != NULL,
            "the reason names the unparseable entry, trimmed: %s", got.reason);
+    phs_client_resolve(p, &trusts[LIST], &peer, "evil\n[error] forged", &got);
+    tap_ok(got.reason && !strchr(got.reason, '\n')
+           && strstr(got.reason, "evil\\x0a[error]\\x20forged") != NULL,
+           "a control byte in the entry is escaped in the reason");
 }
 
 /* A 1000-entry header: trusted hops all the way, and a client at the far

@@ -14,9 +14,8 @@ static apr_status_t free_block(void *block)
     return APR_SUCCESS;
 }
 
-/* Every string a check hands to a module is a malloc block of its own,
- * exactly as long as it must be, so AddressSanitizer sees a read one byte
- * past its end (pool memory would hide it inside a larger block). */
+/* Pool memory would hide a read past the end of a string inside a larger
+ * block; a malloc block of its own lets AddressSanitizer see it. */
 static char *exact_block(apr_pool_t *p, size_t size)
 {
     char *block = malloc(size);
@@ -81,17 +80,16 @@ const char *fuzz_shown(apr_pool_t *p, const char *s)
 
 /* The input cut at '\n', each line its own exact C string. */
 apr_array_header_t *fuzz_split_lines(apr_pool_t *p, const char *data,
-                                       size_t size)
+                                     size_t size)
 {
     apr_array_header_t *lines = apr_array_make(p, 8, sizeof(char *));
     const char *end = data + size;
 
     for (;;) {
         const char *newline = memchr(data, '\n', (size_t)(end - data));
-        const char *stop = newline ? newline : end;
+        size_t len = (size_t)((newline ? newline : end) - data);
 
-        APR_ARRAY_PUSH(lines, char *) = fuzz_exact_string(p, data,
-                                                     (size_t)(stop - data));
+        APR_ARRAY_PUSH(lines, char *) = fuzz_exact_string(p, data, len);
         if (!newline)
             return lines;
         data = newline + 1;
@@ -99,7 +97,7 @@ apr_array_header_t *fuzz_split_lines(apr_pool_t *p, const char *data,
 }
 
 const char *fuzz_line_at(const apr_array_header_t *lines, int i,
-                           const char *otherwise)
+                         const char *otherwise)
 {
     return i < lines->nelts ? APR_ARRAY_IDX(lines, i, const char *)
                             : otherwise;
@@ -147,8 +145,8 @@ const char *fuzz_ip_round_trip(apr_pool_t *p, const phs_ip_t *ip)
         return "phs_ip_format wrote no NUL within PHS_IP_TEXT_MAX";
     if (!phs_ip_parse(fuzz_exact_bytes(p, text, len), len, &again)
         || !fuzz_ip_equal(ip, &again))
-        return fuzz_broken(p, "'%s' does not parse back to the address it was "
-                      "formatted from", fuzz_shown(p, text));
+        return fuzz_broken(p, "'%s' does not parse back to the address it "
+                           "was formatted from", fuzz_shown(p, text));
     return NULL;
 }
 
