@@ -8,7 +8,7 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use PHS::Test;
 
-plan tests => 47;
+plan tests => 55;
 
 sub get {
     my ($from, $path, %more) = @_;
@@ -87,18 +87,24 @@ for my $from ('127.0.0.2', '127.0.0.3') {
     ok t_cmp($r->{status}, 200, 'PostHogIPRestriction Off opens a Location');
     ok t_cmp(backend_hits($m), 1, 'and the backend saw it');
 
-    $r = get('127.0.0.2', '/api/custom');
+    $m = unique_marker();
+    $r = get('127.0.0.2', "/api/custom?$m");
     ok t_cmp($r->{status}, 403, 'custom message location still denies');
     ok t_cmp($r->{body}, qr/Custom denial text\./, 'PostHogDenyMessage is the body');
+    ok t_cmp(backend_hits($m), 0, 'the backend never saw it');
 
-    $r = get('127.0.0.2', '/api/errordoc');
+    $m = unique_marker();
+    $r = get('127.0.0.2', "/api/errordoc?$m");
     ok t_cmp($r->{status}, 403, 'ErrorDocument location denies');
     ok t_cmp($r->{body}, qr/ErrorDocument text wins\./, 'ErrorDocument 403 wins');
+    ok t_cmp(backend_hits($m), 0, 'the backend never saw it');
 
     $r = get('127.0.0.2', '/api/wide');
     ok t_cmp($r->{status}, 200, 'a child list replaces the parent list (wider)');
-    $r = get('::1', '/api/wide');
+    $m = unique_marker();
+    $r = get('::1', "/api/wide?$m");
     ok t_cmp($r->{status}, 403, 'the parent list is not inherited by the child list');
+    ok t_cmp(backend_hits($m), 0, 'the backend never saw ::1 there');
 
     $r = get('127.0.0.2', '/api/none');
     ok t_cmp($r->{status}, 200, "'none' clears the list");
@@ -127,8 +133,10 @@ for my $from ('127.0.0.2', '127.0.0.3') {
                  ['::1', 200], ['127.0.0.1', 403]);
     for (@cases) {
         my ($from, $want) = @$_;
-        my $r = request(vhost => 'custom', from => $from, path => '/api/x');
+        my $m = unique_marker();
+        my $r = request(vhost => 'custom', from => $from, path => "/api/x?$m");
         ok t_cmp($r->{status}, $want, "blocks file: $from gets $want");
+        ok t_cmp(backend_hits($m), $want == 200 ? 1 : 0, "blocks file: backend hits for $from");
     }
 }
 

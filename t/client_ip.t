@@ -9,7 +9,7 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use PHS::Test;
 
-plan tests => 43;
+plan tests => 48;
 
 sub via {
     my ($vhost, $from, $xff, $path, @more) = @_;
@@ -85,8 +85,10 @@ for my $xff ('198.51.100.7, 6.6.6.6', '203.0.113.5', '127.0.0.1') {
     ok t_cmp($r->{status}, 200, 'Require ip 198.51.100.7 admits the resolved client');
     ok t_cmp($r->{body}, qr/^REMOTE_ADDR=198\.51\.100\.7$/m, 'CGI REMOTE_ADDR is the client');
     ok t_cmp($r->{body}, qr/^POSTHOG_CLIENT_IP=198\.51\.100\.7$/m, 'POSTHOG_CLIENT_IP too');
-    ($r) = via('proxied', '127.0.0.2', '198.51.100.8', '/cgi/app.cgi/authz');
+    my $m;
+    ($r, $m) = via('proxied', '127.0.0.2', '198.51.100.8', '/cgi/app.cgi/authz');
     ok t_cmp($r->{status}, 403, 'Require ip refuses another resolved client');
+    ok t_cmp(backend_hits($m), 0, 'and the CGI never ran');
     ($r) = via('proxied', '127.0.0.2', '198.51.100.7', '/cgi/app.cgi',
                'X-Forwarded-For' => '127.0.0.3');
     ok t_cmp($r->{body}, qr/^REMOTE_ADDR=198\.51\.100\.7$/m,
@@ -118,12 +120,14 @@ for my $xff ('198.51.100.7, 6.6.6.6', '203.0.113.5', '127.0.0.1') {
 
 # ProxyHops 2: the second from the right, from any peer.
 {
-    my ($r) = via('hops', '127.0.0.5', '203.0.113.1, 198.51.100.7, 10.0.0.1', '/api/x');
+    my ($r, $m) = via('hops', '127.0.0.5', '203.0.113.1, 198.51.100.7, 10.0.0.1', '/api/x');
     ok t_cmp($r->{status}, 200, 'hops=2 picks the second entry from the right');
-    ($r) = via('hops', '127.0.0.5', '198.51.100.7', '/api/x');
+    ($r, $m) = via('hops', '127.0.0.5', '198.51.100.7', '/api/x');
     ok t_cmp($r->{status}, 403, 'a chain shorter than 2: unknown, denied');
-    ($r) = via('hops', '127.0.0.5', '198.51.100.7, 203.0.113.1, 10.0.0.1', '/api/x');
+    ok t_cmp(backend_hits($m), 0, 'and never reached the backend');
+    ($r, $m) = via('hops', '127.0.0.5', '198.51.100.7, 203.0.113.1, 10.0.0.1', '/api/x');
     ok t_cmp($r->{status}, 403, 'a spoofed leftmost entry does not count');
+    ok t_cmp(backend_hits($m), 0, 'and never reached the backend');
 }
 
 # TrustAll: the leftmost, spoofable, with a warning at startup.
@@ -140,8 +144,9 @@ for my $xff ('198.51.100.7, 6.6.6.6', '203.0.113.5', '127.0.0.1') {
 
 # BehindProxy without trust: headers ignored.
 {
-    my ($r) = via('notrust', '127.0.0.2', '198.51.100.7', '/api/x');
+    my ($r, $m) = via('notrust', '127.0.0.2', '198.51.100.7', '/api/x');
     ok t_cmp($r->{status}, 403, 'without a trust directive the header is ignored');
+    ok t_cmp(backend_hits($m), 0, 'and never reached the backend');
 }
 
 # Other header names.
@@ -153,7 +158,9 @@ for my $xff ('198.51.100.7, 6.6.6.6', '203.0.113.5', '127.0.0.1') {
     ok t_cmp($r->{status}, 200, 'PostHogClientIPHeader X-Real-Client is used');
     ok t_cmp($r->{body}, qr/^REMOTE_ADDR=198\.51\.100\.7$/m, 'the client comes from it');
     ok t_cmp($r->{body}, qr/^POSTHOG_HTTPS=on$/m, 'PostHogForwardedProtoHeader X-Scheme is used');
+    $m = unique_marker();
     $r = request(vhost => 'headers', from => '127.0.0.2', path => "/cgi/app.cgi?$m",
                  headers => ['X-Forwarded-For' => '198.51.100.7']);
     ok t_cmp($r->{status}, 403, 'X-Forwarded-For is not used then');
+    ok t_cmp(backend_hits($m), 0, 'and the CGI never ran');
 }

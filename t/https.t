@@ -8,7 +8,7 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use PHS::Test;
 
-plan tests => 61;
+plan tests => 62;
 
 my $tls_port = port('tls');
 my $https = "https://localhost:$tls_port";
@@ -123,8 +123,10 @@ for my $host ('evil.example', 'evil.example:443', 'good@evil.example',
     $r = tls(path => '/cgi/missing.cgi');
     ok t_cmp($r->{status}, 404, 'HTTPS 404');
     ok t_cmp(hsts($r), [$value], 'HSTS on 404');
-    $r = tls(path => '/api/x', from => '127.0.0.2');
+    my $m = unique_marker();
+    $r = tls(path => "/api/x?$m", from => '127.0.0.2');
     ok t_cmp($r->{status}, 403, 'HTTPS 403 for a blocked client');
+    ok t_cmp(backend_hits($m), 0, 'the backend never saw it');
     ok t_cmp(hsts($r), [$value], 'HSTS on 403');
     $r = tls(path => '/old');
     ok t_cmp($r->{status}, 302, 'HTTPS redirect');

@@ -9,7 +9,7 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use PHS::Test;
 
-plan tests => 111;
+plan tests => 112;
 
 my $good_key = $ENV{SECRET_KEY};
 my $signing_key = $ENV{PHS_SIGNING_KEY};
@@ -137,8 +137,10 @@ for my $case (@bad_keys) {
         ok t_cmp($got{env}, $got{env_twin}, "env vhost = directive twin: $from "
                  . ($xff // '') . " $path ($got{env_twin})");
     }
-    my $r = request(vhost => 'env', from => '127.0.0.3', path => '/api/x');
+    my $m = unique_marker();
+    my $r = request(vhost => 'env', from => '127.0.0.3', path => "/api/x?$m");
     ok t_cmp($r->{status}, 403, 'ALLOWED_IP_BLOCKS is enforced');
+    ok t_cmp(backend_hits($m), 0, 'the backend never saw the blocked client');
     $r = request(vhost => 'env', path => '/cgi/cookies.cgi?c=sessionid%3D1');
     ok t_cmp($r->{headers}{'set-cookie'}[0], 'sessionid=1; Secure; HttpOnly', 'SECURE_COOKIES=yes');
     ok t_cmp($r->{status}, 200, 'DISABLE_SECURE_SSL_REDIRECT=1: no redirect');
