@@ -89,14 +89,16 @@ static access_t decide(request_rec *r, const phs_dir_conf_t *conf,
 {
     const apr_hash_t *exempt = PHS_MERGE_PTR(conf->exempt_segments,
                                              default_exempt_segments);
+    const phs_request_t *state;
     phs_ip_t client;
 
     if (conf->ip_restriction == 0 || phs_path_first_segment_in(exempt, r->uri))
         return ACCESS_EXEMPT;
     if (conf->blocks_state != PHS_BLOCKS_LIST)
         return ACCESS_ALLOWED;
-    if (phs_client_state(r)->client_unknown) {
-        *reason = phs_client_state(r)->unknown_reason;
+    state = phs_client_state(r);
+    if (state->client_unknown) {
+        *reason = state->unknown_reason;
         return ACCESS_DENIED;
     }
     if (!r->useragent_addr || !phs_ip_from_sockaddr(r->useragent_addr, &client)) {

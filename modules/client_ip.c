@@ -115,8 +115,9 @@ const phs_request_t *phs_client_state(request_rec *r)
 
 int phs_request_is_https(request_rec *r)
 {
-    return ap_ssl_conn_is_ssl(r->connection)
-           || phs_client_state(r)->forwarded_https;
+    /* The request's own flag first: it is cheaper than the SSL hooks. */
+    return phs_client_state(r)->forwarded_https
+           || ap_ssl_conn_is_ssl(r->connection);
 }
 
 /* The proto header's first value is "https". */
@@ -131,6 +132,76 @@ static int proto_says_https(const char *value)
     return len == 5 && !strncasecmp(value, "https", 5);
 }
 
+/* The dotted quad of an IPv4 address, as phs_ip_format() writes it but
+ * without sprintf, which costs more than the rest of this hook; buf holds
+ * at least 16 bytes. */
+static char *format_v4(apr_uint32_t v4, char *buf)
+{
+    char *w = buf;
+    int shift;
+
+    for (shift = 24; shift >= 0; shift -= 8) {
+        unsigned octet = (v4 >> shift) & 0xff;
+
+        if (octet >= 100)
+            *w++ = (char)('0' + octet / 100);
+        if (octet >= 10)
+            *w++ = (char)('0' + octet / 10 % 10);
+        *w++ = (char)('0' + octet % 10);
+        *w++ = shift ? '.' : '\0';
+    }
+    return buf;
+}
+
+/* The address as apr_sockaddr_info_get() would build it from its text
+ * (AF_INET for IPv4 and IPv4-mapped, else AF_INET6; port 0; hostname the
+ * text), without the resolver round trip.  NULL without IPv6 support. */
+static apr_sockaddr_t *client_sockaddr(apr_pool_t *p, const phs_ip_t *ip,
+                                       char **text)
+{
+    apr_sockaddr_t *addr = apr_pcalloc(p, sizeof(*addr));
+
+    addr->pool = p;
+    if (phs_ip_is_v4(ip)) {
+        apr_uint32_t v4 = (apr_uint32_t)ip->lo;
+        unsigned char *bytes = (unsigned char *)&addr->sa.sin.sin_addr;
+
+        *text = format_v4(v4, apr_palloc(p, 16));
+        bytes[0] = (unsigned char)(v4 >> 24);       /* network order */
+        bytes[1] = (unsigned char)(v4 >> 16);
+        bytes[2] = (unsigned char)(v4 >> 8);
+        bytes[3] = (unsigned char)v4;
+        addr->family = APR_INET;
+        addr->sa.sin.sin_family = APR_INET;
+        addr->salen = sizeof(struct sockaddr_in);
+        addr->addr_str_len = 16;
+        addr->ipaddr_ptr = &addr->sa.sin.sin_addr;
+        addr->ipaddr_len = sizeof(struct in_addr);
+    }
+    else {
+#if APR_HAVE_IPV6
+        unsigned char *bytes = addr->sa.sin6.sin6_addr.s6_addr;
+        int i;
+
+        *text = phs_ip_format(ip, apr_palloc(p, PHS_IP_TEXT_MAX));
+        for (i = 0; i < 8; i++) {
+            bytes[i] = (unsigned char)(ip->hi >> (56 - 8 * i));
+            bytes[i + 8] = (unsigned char)(ip->lo >> (56 - 8 * i));
+        }
+        addr->family = APR_INET6;
+        addr->sa.sin6.sin6_family = APR_INET6;
+        addr->salen = sizeof(struct sockaddr_in6);
+        addr->addr_str_len = 46;
+        addr->ipaddr_ptr = &addr->sa.sin6.sin6_addr;
+        addr->ipaddr_len = sizeof(struct in6_addr);
+#else
+        return NULL;
+#endif
+    }
+    addr->hostname = *text;
+    return addr;
+}
+
 /* Makes the resolved client the request's client, as mod_remoteip does;
  * 0 if its address cannot be built. */
 static int use_client(request_rec *r, const phs_server_conf_t *conf,
@@ -138,16 +209,13 @@ static int use_client(request_rec *r, const phs_server_conf_t *conf,
 {
     const char *header = conf->client_ip_header ? conf->client_ip_header
                                                 : PHS_DEFAULT_CLIENT_IP_HEADER;
-    char text[PHS_IP_TEXT_MAX];
-    apr_sockaddr_t *addr;
+    char *text;
+    apr_sockaddr_t *addr = client_sockaddr(r->pool, &client->client, &text);
 
-    /* A numeric literal: no resolver is involved. */
-    if (apr_sockaddr_info_get(&addr, phs_ip_format(&client->client, text),
-                              APR_UNSPEC, 0, APR_IPV4_ADDR_OK, r->pool)
-        != APR_SUCCESS)
+    if (!addr)
         return 0;
     r->useragent_addr = addr;
-    r->useragent_ip = apr_pstrdup(r->pool, text);
+    r->useragent_ip = text;
     if (client->remainder)
         apr_table_setn(r->headers_in, header, client->remainder);
     else
@@ -171,7 +239,9 @@ int phs_client_ip_resolve(request_rec *r)
     state = phs_request_state(r);
     phs_client_resolve(r->pool, &conf->trust, &peer,
                        apr_table_getm(r->pool, r->headers_in, header), &client);
-    if (phs_peer_trusted(&conf->trust, &peer))
+    /* A client from the header means a trusted peer: no second lookup. */
+    if (client.source != PHS_CLIENT_PEER
+        || phs_peer_trusted(&conf->trust, &peer))
         state->forwarded_https = proto_says_https(apr_table_get(r->headers_in,
             conf->proto_header ? conf->proto_header : PHS_DEFAULT_PROTO_HEADER));
     if (client.source == PHS_CLIENT_FORWARDED && !use_client(r, conf, &client)) {

@@ -82,6 +82,13 @@ static void policy_for(request_rec *r, phs_cookie_policy_t *policy)
                        ? conf->cookie_samesite : NULL;
 }
 
+/* "Set-Cookie" in any case; the first letter rules out most other fields
+ * without a call. */
+static int is_set_cookie(const char *key)
+{
+    return (key[0] == 'S' || key[0] == 's') && !strcasecmp(key, "Set-Cookie");
+}
+
 /* Rewrites every Set-Cookie of a table in place: order and count stay. */
 static int rewrite_table(request_rec *r, apr_table_t *headers,
                          const phs_cookie_policy_t *policy,
@@ -92,8 +99,7 @@ static int rewrite_table(request_rec *r, apr_table_t *headers,
     int i, cookies = 0;
 
     for (i = 0; i < fields->nelts; i++)
-        if (field[i].key && field[i].val
-            && !strcasecmp(field[i].key, "Set-Cookie")) {
+        if (field[i].key && field[i].val && is_set_cookie(field[i].key)) {
             field[i].val = (char *)phs_cookie_rewrite(r->pool, policy,
                                                       field[i].val, warnings);
             cookies++;
@@ -101,12 +107,11 @@ static int rewrite_table(request_rec *r, apr_table_t *headers,
     return cookies;
 }
 
-static void warn_once(request_rec *r, volatile apr_uint32_t *flag,
-                      const char *message)
+/* 1 the first time in this process, 0 after: the flag is read before the
+ * message is built, so a warning already given costs nothing. */
+static int first_warning(volatile apr_uint32_t *flag)
 {
-    if (apr_atomic_cas32(flag, 1, 0) == 0)
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "posthog_secure: %s",
-                      message);
+    return apr_atomic_read32(flag) == 0 && apr_atomic_cas32(flag, 1, 0) == 0;
 }
 
 void phs_cookies_rewrite(request_rec *r)
@@ -118,15 +123,19 @@ void phs_cookies_rewrite(request_rec *r)
     policy_for(r, &policy);
     cookies = rewrite_table(r, r->headers_out, &policy, &warnings)
               + rewrite_table(r, r->err_headers_out, &policy, &warnings);
-    if (cookies && policy.secure && !phs_request_is_https(r))
-        warn_once(r, &warned_plain_http, apr_psprintf(r->pool,
-                  "Secure cookies sent over plain HTTP (%s): browsers drop "
-                  "them and PostHog logins loop. Serve PostHog over HTTPS "
-                  "(behind a TLS proxy: PostHogTrustedProxies, so its "
-                  "X-Forwarded-Proto counts), or use PostHogSecureCookies "
-                  "Off or PostHogMode debug for a test setup", r->uri));
-    if (warnings & PHS_COOKIE_WARN_SAMESITE_NONE_INSECURE)
-        warn_once(r, &warned_samesite_none, apr_psprintf(r->pool,
-                  "a cookie with SameSite=None but without Secure (%s): "
-                  "browsers reject it; turn PostHogSecureCookies On", r->uri));
+    if (cookies && policy.secure && !phs_request_is_https(r)
+        && first_warning(&warned_plain_http))
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "posthog_secure: "
+                      "Secure cookies sent over plain HTTP (%s): browsers "
+                      "drop them and PostHog logins loop. Serve PostHog over "
+                      "HTTPS (behind a TLS proxy: PostHogTrustedProxies, so "
+                      "its X-Forwarded-Proto counts), or use "
+                      "PostHogSecureCookies Off or PostHogMode debug for a "
+                      "test setup", r->uri);
+    if ((warnings & PHS_COOKIE_WARN_SAMESITE_NONE_INSECURE)
+        && first_warning(&warned_samesite_none))
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "posthog_secure: "
+                      "a cookie with SameSite=None but without Secure (%s): "
+                      "browsers reject it; turn PostHogSecureCookies On",
+                      r->uri);
 }

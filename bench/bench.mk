@@ -1,0 +1,7 @@
+# `make bench`: mod_posthog_secure side by side with stock httpd (wrk on
+# loopback), plus startup time, memory and the micro-benchmarks.  Not part
+# of `make test`; takes about 6 minutes on 2 cores.  See docs/PERFORMANCE.md.
+.PHONY: bench
+
+bench: $(MODULE) bench/bench_ip_set bench/bench_cookie
+	MODULE=$(MODULE) perl bench/httpd-bench
