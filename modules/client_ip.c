@@ -132,27 +132,6 @@ static int proto_says_https(const char *value)
     return len == 5 && !strncasecmp(value, "https", 5);
 }
 
-/* The dotted quad of an IPv4 address, as phs_ip_format() writes it but
- * without sprintf, which costs more than the rest of this hook; buf holds
- * at least 16 bytes. */
-static char *format_v4(apr_uint32_t v4, char *buf)
-{
-    char *w = buf;
-    int shift;
-
-    for (shift = 24; shift >= 0; shift -= 8) {
-        unsigned octet = (v4 >> shift) & 0xff;
-
-        if (octet >= 100)
-            *w++ = (char)('0' + octet / 100);
-        if (octet >= 10)
-            *w++ = (char)('0' + octet / 10 % 10);
-        *w++ = (char)('0' + octet % 10);
-        *w++ = shift ? '.' : '\0';
-    }
-    return buf;
-}
-
 /* The address as apr_sockaddr_info_get() would build it from its text
  * (AF_INET for IPv4 and IPv4-mapped, else AF_INET6; port 0; hostname the
  * text), without the resolver round trip.  NULL without IPv6 support. */
@@ -166,7 +145,7 @@ static apr_sockaddr_t *client_sockaddr(apr_pool_t *p, const phs_ip_t *ip,
         apr_uint32_t v4 = (apr_uint32_t)ip->lo;
         unsigned char *bytes = (unsigned char *)&addr->sa.sin.sin_addr;
 
-        *text = format_v4(v4, apr_palloc(p, 16));
+        *text = phs_ip_format(ip, apr_palloc(p, PHS_IP_TEXT_MAX));
         bytes[0] = (unsigned char)(v4 >> 24);       /* network order */
         bytes[1] = (unsigned char)(v4 >> 16);
         bytes[2] = (unsigned char)(v4 >> 8);

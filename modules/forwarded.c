@@ -113,7 +113,7 @@ void phs_client_resolve(apr_pool_t *p, const phs_trust_t *trust,
                         const phs_ip_t *peer, const char *header,
                         phs_client_t *out)
 {
-    apr_array_header_t *proxies = apr_array_make(p, 4, sizeof(char *));
+    char *note, *note_end;
     const char *end, *start;
     int position = 0;
     phs_ip_t ip;
@@ -124,8 +124,10 @@ void phs_client_resolve(apr_pool_t *p, const phs_trust_t *trust,
         return;
     if (!header)
         header = "";
-    APR_ARRAY_PUSH(proxies, char *) = phs_ip_format(peer,
-                                        apr_palloc(p, PHS_IP_TEXT_MAX));
+    /* A canonical address is never longer than the entry it came from, so
+     * the note fits in one buffer the size of the header. */
+    note = apr_palloc(p, PHS_IP_TEXT_MAX + strlen(header) + 1);
+    note_end = note + strlen(phs_ip_format(peer, note));
     for (end = header + strlen(header);; end = start - 1) {
         for (start = end; start > header && start[-1] != ','; start--)
             ;
@@ -138,8 +140,8 @@ void phs_client_resolve(apr_pool_t *p, const phs_trust_t *trust,
             }
             if (start == header || !consumed(trust, &ip, position))
                 break;
-            APR_ARRAY_PUSH(proxies, char *) = phs_ip_format(&ip,
-                                                apr_palloc(p, PHS_IP_TEXT_MAX));
+            *note_end++ = ',';
+            note_end += strlen(phs_ip_format(&ip, note_end));
         }
         if (start == header)
             break;
@@ -154,5 +156,5 @@ void phs_client_resolve(apr_pool_t *p, const phs_trust_t *trust,
     out->source = PHS_CLIENT_FORWARDED;
     out->client = ip;
     out->remainder = remainder_of(p, header, start);
-    out->proxies = apr_array_pstrcat(p, proxies, ',');
+    out->proxies = note;
 }
