@@ -242,8 +242,9 @@ static void register_hooks(apr_pool_t *p)
                                 APR_HOOK_LAST);
     /* After every content-set filter (mod_headers' `Header` included), so
      * cookies those add are rewritten too; before the headers are sent. */
-    ap_register_output_filter(PHS_RESPONSE_FILTER, phs_response_filter, NULL,
-                              AP_FTYPE_CONTENT_SET + 5);
+    phs_response_filter_handle =
+        ap_register_output_filter(PHS_RESPONSE_FILTER, phs_response_filter,
+                                  NULL, AP_FTYPE_CONTENT_SET + 5);
 }
 
 AP_DECLARE_MODULE(posthog_secure) = {

@@ -56,6 +56,10 @@ static void derive_trust(server_rec *s, phs_server_conf_t *conf)
     int trust_all = conf->trust_all == 1 && !hops;
     int any_trust = conf->trusted_proxies || trust_all || hops;
 
+    if (!conf->client_ip_header)
+        conf->client_ip_header = PHS_DEFAULT_CLIENT_IP_HEADER;
+    if (!conf->proto_header)
+        conf->proto_header = PHS_DEFAULT_PROTO_HEADER;
     conf->resolve = conf->behind_proxy == PHS_UNSET ? any_trust
                     : conf->behind_proxy && any_trust;
     conf->trust.trusted = conf->trusted_proxies;
@@ -77,8 +81,7 @@ static void derive_trust(server_rec *s, phs_server_conf_t *conf)
                      "which any client can forge unless every request "
                      "passes a proxy that overwrites the header; "
                      "PostHogProxyHops is the safe choice (vhost %s:%u)",
-                     conf->client_ip_header ? conf->client_ip_header
-                                            : PHS_DEFAULT_CLIENT_IP_HEADER,
+                     conf->client_ip_header,
                      s->server_hostname, s->port);
 }
 
@@ -141,11 +144,11 @@ static apr_sockaddr_t *client_sockaddr(apr_pool_t *p, const phs_ip_t *ip,
     apr_sockaddr_t *addr = apr_pcalloc(p, sizeof(*addr));
 
     addr->pool = p;
+    *text = phs_ip_format(ip, apr_palloc(p, PHS_IP_TEXT_MAX));
     if (phs_ip_is_v4(ip)) {
         apr_uint32_t v4 = (apr_uint32_t)ip->lo;
         unsigned char *bytes = (unsigned char *)&addr->sa.sin.sin_addr;
 
-        *text = phs_ip_format(ip, apr_palloc(p, PHS_IP_TEXT_MAX));
         bytes[0] = (unsigned char)(v4 >> 24);       /* network order */
         bytes[1] = (unsigned char)(v4 >> 16);
         bytes[2] = (unsigned char)(v4 >> 8);
@@ -162,7 +165,6 @@ static apr_sockaddr_t *client_sockaddr(apr_pool_t *p, const phs_ip_t *ip,
         unsigned char *bytes = addr->sa.sin6.sin6_addr.s6_addr;
         int i;
 
-        *text = phs_ip_format(ip, apr_palloc(p, PHS_IP_TEXT_MAX));
         for (i = 0; i < 8; i++) {
             bytes[i] = (unsigned char)(ip->hi >> (56 - 8 * i));
             bytes[i + 8] = (unsigned char)(ip->lo >> (56 - 8 * i));
@@ -186,8 +188,7 @@ static apr_sockaddr_t *client_sockaddr(apr_pool_t *p, const phs_ip_t *ip,
 static int use_client(request_rec *r, const phs_server_conf_t *conf,
                       const phs_client_t *client)
 {
-    const char *header = conf->client_ip_header ? conf->client_ip_header
-                                                : PHS_DEFAULT_CLIENT_IP_HEADER;
+    const char *header = conf->client_ip_header;
     char *text;
     apr_sockaddr_t *addr = client_sockaddr(r->pool, &client->client, &text);
 
@@ -206,8 +207,7 @@ static int use_client(request_rec *r, const phs_server_conf_t *conf,
 int phs_client_ip_resolve(request_rec *r)
 {
     const phs_server_conf_t *conf = PHS_SERVER_CONF(r->server);
-    const char *header = conf->client_ip_header ? conf->client_ip_header
-                                                : PHS_DEFAULT_CLIENT_IP_HEADER;
+    const char *header = conf->client_ip_header;
     phs_request_t *state;
     phs_client_t client;
     phs_ip_t peer;
@@ -222,7 +222,7 @@ int phs_client_ip_resolve(request_rec *r)
     if (client.source != PHS_CLIENT_PEER
         || phs_peer_trusted(&conf->trust, &peer))
         state->forwarded_https = proto_says_https(apr_table_get(r->headers_in,
-            conf->proto_header ? conf->proto_header : PHS_DEFAULT_PROTO_HEADER));
+                                                                conf->proto_header));
     if (client.source == PHS_CLIENT_FORWARDED && !use_client(r, conf, &client)) {
         client.source = PHS_CLIENT_UNKNOWN;
         client.reason = "gave an unusable address";

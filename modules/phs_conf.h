@@ -54,7 +54,8 @@ typedef struct {
     phs_ip_set_t *trusted_proxies;  /* PostHogTrustedProxies(File), sealed */
     int trust_all;                  /* PostHogTrustAllProxies */
     int proxy_hops;                 /* PostHogProxyHops */
-    const char *client_ip_header;   /* PostHogClientIPHeader; NULL: default */
+    const char *client_ip_header;   /* PostHogClientIPHeader; the default
+                                       is filled in at post_config */
     const char *proto_header;       /* PostHogForwardedProtoHeader */
     int https_port;                 /* PostHogHTTPSPort */
     const char *canonical_host;     /* PostHogCanonicalHost */

@@ -9,6 +9,9 @@
 
 #define PHS_RESPONSE_FILTER "POSTHOG_SECURE_RESPONSE"
 
+/* Set when the filter is registered (register_hooks). */
+extern ap_filter_rec_t *phs_response_filter_handle;
+
 void phs_response_insert_filter(request_rec *r);
 apr_status_t phs_response_filter(ap_filter_t *f, apr_bucket_brigade *bb);
 

@@ -35,6 +35,7 @@ my @bad = (
     ['PostHogExemptPaths ..', '..'],
     ['PostHogExemptPaths e%2f', 'e%2f'],
     ['PostHogDenyMessage /forbidden.html', '/forbidden.html'],
+    ['PostHogDenyMessage ""', undef],
     ['PostHogDenyMessage http://elsewhere.example/', 'http://elsewhere.example/'],
     ['PostHogTrustedProxies proxy.internal', 'proxy.internal'],
     ['PostHogTrustedProxies 10.0.0.0/40', '10.0.0.0/40'],
