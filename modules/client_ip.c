@@ -126,13 +126,13 @@ int phs_request_is_https(request_rec *r)
 /* The proto header's first value is "https". */
 static int proto_says_https(const char *value)
 {
-    apr_size_t len;
-
     if (!value)
         return 0;
-    value += strspn(value, " \t");
-    len = strcspn(value, ", \t");
-    return len == 5 && !strncasecmp(value, "https", 5);
+    while (*value == ' ' || *value == '\t')
+        value++;
+    return !strncasecmp(value, "https", 5)
+           && (value[5] == '\0' || value[5] == ',' || value[5] == ' '
+               || value[5] == '\t');
 }
 
 /* The address as apr_sockaddr_info_get() would build it from its text

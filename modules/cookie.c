@@ -85,31 +85,55 @@ static int name_requires_secure(span_t name)
            || span_starts_with(name, "__host-");
 }
 
+/* The first `c` in [s, end), or end. */
+static const char *find(const char *s, const char *end, char c)
+{
+    const char *found = memchr(s, c, (apr_size_t)(end - s));
+
+    return found ? found : end;
+}
+
 /* Scans `name=value` and returns where it ends: the first ';' after the
- * value, or the NUL.  A quoted value runs to its closing quote, so a ';'
+ * value, or `end`.  A quoted value runs to its closing quote, so a ';'
  * inside quotes does not start an attribute; an unclosed quote is just a
  * character, as browsers read it. */
-static const char *scan_pair(const char *s, span_t *name)
+static const char *scan_pair(const char *s, const char *end, span_t *name)
 {
-    const char *c = s + strcspn(s, "=;");
+    const char *eq = find(s, end, '=');
+    const char *c = find(s, eq, ';');
 
     *name = trimmed(s, c);
-    if (*c == '=') {
+    if (c < end && *c == '=') {
         const char *value = skip_blanks(c + 1);
-        const char *close = *value == '"' ? strchr(value + 1, '"') : NULL;
 
-        c = close ? close + 1 : value;
-        c += strcspn(c, ";");
+        c = value;
+        if (*value == '"') {
+            const char *close = memchr(value + 1, '"',
+                                       (apr_size_t)(end - value - 1));
+
+            if (close)
+                c = close + 1;
+        }
+        c = find(c, end, ';');
     }
     return c;
 }
 
-/* Records one attribute, `start` to `end` exclusive (between two ';'). */
+/* Records one attribute, `start` to `end` exclusive (between two ';').
+ * Only Secure, HttpOnly and SameSite matter, so the first letter turns the
+ * others (Path, Max-Age, Expires, Domain...) away before any scanning. */
 static void scan_attribute(const char *start, const char *end, cookie_t *cookie)
 {
-    const char *eq = memchr(start, '=', (apr_size_t)(end - start));
-    span_t name = trimmed(start, eq ? eq : end);
+    const char *eq;
+    span_t name;
+    char first;
 
+    start = skip_blanks(start);
+    first = (char)(*start | 0x20);          /* ASCII lower case */
+    if (first != 's' && first != 'h')
+        return;
+    eq = find(start, end, '=');
+    name = trimmed(start, eq);
     if (span_is(name, "secure"))
         cookie->has_secure = 1;
     else if (span_is(name, "httponly"))
@@ -117,19 +141,22 @@ static void scan_attribute(const char *start, const char *end, cookie_t *cookie)
     else if (span_is(name, "samesite")) {
         /* Browsers apply the last SameSite, so the last one decides. */
         cookie->has_samesite = 1;
-        cookie->samesite_none = eq && span_is(trimmed(eq + 1, end), "none");
+        cookie->samesite_none = eq < end
+                                && span_is(trimmed(eq + 1, end), "none");
     }
 }
 
+/* One pass: the name, the value, then each attribute once. */
 static void scan_cookie(const char *s, cookie_t *cookie)
 {
-    const char *c = scan_pair(s, &cookie->name);
+    const char *end = s + strlen(s);
+    const char *c = scan_pair(s, end, &cookie->name);
 
-    while (*c == ';') {
-        const char *end = c + 1 + strcspn(c + 1, ";");
+    while (c < end) {
+        const char *next = find(c + 1, end, ';');
 
-        scan_attribute(c + 1, end, cookie);
-        c = end;
+        scan_attribute(c + 1, next, cookie);
+        c = next;
     }
     /* Trimming here keeps us from appending after a `;` of the sender's:
      * `a=b;` becomes `a=b; Secure`, never `a=b;; Secure`. */
@@ -205,14 +232,18 @@ const char *phs_cookie_rewrite(apr_pool_t *p, const phs_cookie_policy_t *policy,
                              add_samesite);
 }
 
+/* A pattern is a name, or a prefix followed by a final `*`
+ * (phs_cookie_pattern_check); one pass, most names fail on the first byte. */
 static int pattern_matches(const char *pattern, const char *name,
                            apr_size_t len)
 {
-    apr_size_t pattern_len = strlen(pattern);
+    apr_size_t i = 0;
 
-    if (pattern_len && pattern[pattern_len - 1] == '*')
-        return len >= pattern_len - 1 && !memcmp(pattern, name, pattern_len - 1);
-    return len == pattern_len && !memcmp(pattern, name, len);
+    while (i < len && pattern[i] != '*' && pattern[i] == name[i])
+        i++;
+    if (pattern[i] == '*' && pattern[i + 1] == '\0')
+        return 1;
+    return i == len && pattern[i] == '\0';
 }
 
 int phs_cookie_name_matches(const apr_array_header_t *patterns,

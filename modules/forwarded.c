@@ -53,14 +53,15 @@ int phs_forwarded_entry_parse(const char *entry, apr_size_t len,
         return memchr(entry + 1, ':', (apr_size_t)(close - entry - 1)) != NULL
                && phs_ip_parse(entry + 1, (apr_size_t)(close - entry - 1), out);
     }
+    /* A bare address, the common case, first; no IPv6 address has a
+     * single colon, so one colon can only be IPv4 with a port. */
+    if (phs_ip_parse(entry, len, out))
+        return 1;
     colon = memchr(entry, ':', len);
-    if (colon && !memchr(colon + 1, ':', (apr_size_t)(end - colon - 1))) {
-        /* One colon: IPv4 with a port. */
-        return port_ok(colon + 1, (apr_size_t)(end - colon - 1))
-               && phs_ip_parse(entry, (apr_size_t)(colon - entry), out)
-               && phs_ip_is_v4(out);
-    }
-    return phs_ip_parse(entry, len, out);
+    return colon && !memchr(colon + 1, ':', (apr_size_t)(end - colon - 1))
+           && port_ok(colon + 1, (apr_size_t)(end - colon - 1))
+           && phs_ip_parse(entry, (apr_size_t)(colon - entry), out)
+           && phs_ip_is_v4(out);
 }
 
 /* Whether the hop that wrote the entry at `position` (1 = rightmost) is

@@ -53,9 +53,11 @@ int phs_path_first_segment_in(const apr_hash_t *set, const char *path)
 {
     const char *end;
 
-    if (path[0] != '/' || path_is_ambiguous(path))
+    if (path[0] != '/')
         return 0;
     end = strchr(path + 1, '/');
+    /* The lookup first: most paths are not exempt and need no scan. */
     return apr_hash_get((apr_hash_t *)set, path + 1,
-                        end ? end - (path + 1) : APR_HASH_KEY_STRING) != NULL;
+                        end ? end - (path + 1) : APR_HASH_KEY_STRING) != NULL
+           && !path_is_ambiguous(path);
 }

@@ -77,7 +77,14 @@ typedef struct {
     int forwarded_https;         /* a trusted proxy's proto header said https */
 } phs_request_t;
 
-extern module AP_MODULE_DECLARE_DATA posthog_secure_module;
+/* The build hides every other symbol (-fvisibility=hidden): calls between
+ * the module's files then go direct instead of through the PLT. */
+#if defined(__GNUC__)
+#define PHS_EXPORTED __attribute__((visibility("default")))
+#else
+#define PHS_EXPORTED
+#endif
+extern module PHS_EXPORTED AP_MODULE_DECLARE_DATA posthog_secure_module;
 
 #define PHS_SERVER_CONF(s) \
     ((phs_server_conf_t *)ap_get_module_config((s)->module_config, \

@@ -26,9 +26,18 @@ local requests = {
 local prepared = {}
 local counter = 0
 
+-- `wrk ... -- close`: a connection per request.  wrk.format() with a
+-- headers table ignores wrk's own -H headers, so the mode is an argument.
 function init(args)
+  local close = args[1] == "close"
   for i, r in ipairs(requests) do
-    prepared[i] = wrk.format("GET", r[1], r[2])
+    local h = r[2]
+    if close then
+      h = {}
+      for k, v in pairs(r[2]) do h[k] = v end
+      h["Connection"] = "close"
+    end
+    prepared[i] = wrk.format("GET", r[1], h)
   end
 end
 

@@ -386,7 +386,7 @@ static void test_name_matches(apr_array_header_t *defaults, apr_pool_t *p)
         { "ph_current_project_1", 1 }, { "ph_current_instance", 1 },
         { "csrftoken2", 0 }, { "csrftoke", 0 }, { "CSRFTOKEN", 0 },
         { "Ph_x", 0 }, { "ph", 0 }, { "xph_", 0 }, { "", 0 },
-        { "sessionid", 0 },
+        { "sessionid", 0 }, { "ph_*x", 1 }, { "*", 0 }, { "c*", 0 },
     };
     apr_array_header_t *star = apr_array_make(p, 1, sizeof(const char *));
     apr_array_header_t *empty = apr_array_make(p, 1, sizeof(const char *));
