@@ -104,6 +104,37 @@ static const char *remainder_of(apr_pool_t *p, const char *header,
                           : NULL;
 }
 
+/* The note of consumed proxies, peer first, canonical and comma-joined.
+ * Sized to the header, which nearly always holds it; but a canonical
+ * address can be one byte longer than its entry ("1::3:4:5:6:7:8" is
+ * written "1:0:3:4:5:6:7:8"), so it grows rather than trusting that. */
+typedef struct {
+    apr_pool_t *pool;
+    char *text, *end, *limit;
+} note_t;
+
+static void note_add(note_t *note, const phs_ip_t *ip)
+{
+    char address[PHS_IP_TEXT_MAX];
+    apr_size_t len = strlen(phs_ip_format(ip, address));
+    apr_size_t used = (apr_size_t)(note->end - note->text);
+    int comma = used > 0;
+
+    if (used + comma + len + 1 > (apr_size_t)(note->limit - note->text)) {
+        apr_size_t size = 2 * (used + comma + len + 1);
+        char *bigger = apr_palloc(note->pool, size);
+
+        memcpy(bigger, note->text, used);
+        note->text = bigger;
+        note->end = bigger + used;
+        note->limit = bigger + size;
+    }
+    if (comma)
+        *note->end++ = ',';
+    memcpy(note->end, address, len + 1);
+    note->end += len;
+}
+
 static void unknown(phs_client_t *out, const char *reason)
 {
     out->source = PHS_CLIENT_UNKNOWN;
@@ -114,7 +145,8 @@ void phs_client_resolve(apr_pool_t *p, const phs_trust_t *trust,
                         const phs_ip_t *peer, const char *header,
                         phs_client_t *out)
 {
-    char *note, *note_end;
+    note_t note;
+    apr_size_t size;
     const char *end, *start;
     int position = 0;
     phs_ip_t ip;
@@ -125,10 +157,11 @@ void phs_client_resolve(apr_pool_t *p, const phs_trust_t *trust,
         return;
     if (!header)
         header = "";
-    /* A canonical address is never longer than the entry it came from, so
-     * the note fits in one buffer the size of the header. */
-    note = apr_palloc(p, PHS_IP_TEXT_MAX + strlen(header) + 1);
-    note_end = note + strlen(phs_ip_format(peer, note));
+    size = PHS_IP_TEXT_MAX + strlen(header) + 1;
+    note.pool = p;
+    note.text = note.end = apr_palloc(p, size);
+    note.limit = note.text + size;
+    note_add(&note, peer);
     for (end = header + strlen(header);; end = start - 1) {
         for (start = end; start > header && start[-1] != ','; start--)
             ;
@@ -141,8 +174,7 @@ void phs_client_resolve(apr_pool_t *p, const phs_trust_t *trust,
             }
             if (start == header || !consumed(trust, &ip, position))
                 break;
-            *note_end++ = ',';
-            note_end += strlen(phs_ip_format(&ip, note_end));
+            note_add(&note, &ip);
         }
         if (start == header)
             break;
@@ -157,5 +189,5 @@ void phs_client_resolve(apr_pool_t *p, const phs_trust_t *trust,
     out->source = PHS_CLIENT_FORWARDED;
     out->client = ip;
     out->remainder = remainder_of(p, header, start);
-    out->proxies = note;
+    out->proxies = note.text;
 }

@@ -17,7 +17,7 @@ static const char *key_from_file(cmd_parms *cmd, const char *path,
     const char *file = ap_server_root_relative(cmd->temp_pool, path);
     apr_finfo_t info;
     apr_file_t *f;
-    char line[1024], *end;
+    char line[1024], *end, extra;
     apr_status_t rv;
 
     if (!*path || !file)
@@ -37,6 +37,13 @@ static const char *key_from_file(cmd_parms *cmd, const char *path,
                      cmd->cmd->name, file);
     *line = '\0';
     apr_file_gets(line, sizeof(line), f);
+    /* A line cut short would be a different key, silently. */
+    if (!strchr(line, '\n') && apr_file_getc(&extra, f) == APR_SUCCESS
+        && extra != '\n') {
+        apr_file_close(f);
+        return apr_psprintf(cmd->temp_pool, "the key in %s is longer than "
+                            "%d bytes", file, (int)sizeof(line) - 2);
+    }
     apr_file_close(f);
     for (end = line + strlen(line); end > line && apr_isspace(end[-1]); end--)
         ;

@@ -8,7 +8,7 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use PHS::Test;
 
-plan tests => 55;
+plan tests => 57;
 
 sub get {
     my ($from, $path, %more) = @_;
@@ -70,6 +70,8 @@ for my $from ('127.0.0.2', '127.0.0.3') {
 {
     my $r = get('127.0.0.2', '/plain/index.html');
     ok t_cmp($r->{status}, 403, 'a static file is refused to a blocked client');
+    ok t_cmp($r->{body} =~ /static page/ ? 'in the answer' : 'not in it',
+             'not in it', 'and none of the file is in the answer');
     $r = get('127.0.0.1', '/plain/index.html');
     ok t_cmp($r->{body}, qr/static page/, 'and served to an allowed one');
 }
@@ -155,6 +157,8 @@ for my $from ('127.0.0.2', '127.0.0.3') {
     $r = request(vhost => 'htaccess', from => '127.0.0.2', path => '/ht_auth/');
     ok t_cmp($r->{status}, 403, '.htaccess allow-list refuses 127.0.0.2');
     ok t_cmp($r->{body}, qr/denied by \.htaccess/, '.htaccess deny message');
+    ok t_cmp($r->{body} =~ /ht_auth page/ ? 'in the answer' : 'not in it',
+             'not in it', 'and none of the page is in the answer');
     my $offset = error_log_size();
     $r = request(vhost => 'htaccess', from => '127.0.0.3', path => '/ht_fileinfo/');
     ok t_cmp($r->{status}, 500, 'without AllowOverride AuthConfig the .htaccess is an error');

@@ -8,7 +8,7 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use PHS::Test;
 
-plan tests => 44;
+plan tests => 45;
 
 my $offset = error_log_size();
 
@@ -27,6 +27,7 @@ sub defined_answer {
                     headers => ['X-Forwarded-For' => $long]);
     defined_answer($r, '8 KB X-Forwarded-For');
     ok t_cmp($r->{status}, 403, 'untrusted 10.1.2.3 at the right is the client: denied');
+    ok t_cmp(backend_hits($m), 0, 'and never reached the backend');
 
     # Over two header lines (the proxied vhost allows 16 KB headers).
     my $first = join ',', '198.51.100.7', ('127.0.0.3') x 499;

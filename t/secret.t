@@ -9,7 +9,7 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use PHS::Test;
 
-plan tests => 112;
+plan tests => 116;
 
 my $good_key = $ENV{SECRET_KEY};
 my $signing_key = $ENV{PHS_SIGNING_KEY};
@@ -39,6 +39,7 @@ sub configtest_env {
 # Bad keys: httpd refuses, names the directive or variable, says how to
 # make one, and never shows the key.
 my $weak_file = key_file('weak', 'abcdabcdabcdabcdabcdabcdabcdabcdabcd');
+my $long_file = key_file('long', join '', map { sprintf '%02x', $_ % 251 } 1 .. 1000);
 my @bad_keys = (
     [{}, 'PostHogSecretKey "<randomly generated secret key>"', "placeholder", 'PostHogSecretKey', '<randomly generated secret key>'],
     [{}, 'PostHogSecretKey too-short-key-1234', 'shorter than 32', 'PostHogSecretKey', 'too-short-key-1234'],
@@ -49,6 +50,7 @@ my @bad_keys = (
     [{ PHS_WEAK => 'weakweakweakweakweakweakweakweakweak' }, 'PostHogSecretKey env:PHS_WEAK', 'env:PHS_WEAK', 'PostHogSecretKey', 'weakweakweakweak'],
     [{}, 'PostHogSecretKey file:/nonexistent/secret', 'cannot read /nonexistent/secret', 'PostHogSecretKey', undef],
     [{}, "PostHogSecretKey file:$weak_file", 'repeated pattern', 'PostHogSecretKey', 'abcdabcdabcdabcd'],
+    [{}, "PostHogSecretKey file:$long_file", 'is longer than 1022 bytes', 'PostHogSecretKey', '0102030405060708'],
     [{}, 'PostHogSignClientIP On', 'needs PostHogSecretKey', 'PostHogSignClientIP', undef],
     [{}, 'PostHogFromEnvironment On', 'SECRET_KEY is not set', 'PostHogFromEnvironment', undef],
     [{ SECRET_KEY => '<randomly generated secret key>' }, 'PostHogFromEnvironment On', "SECRET_KEY: it is PostHog's placeholder", 'openssl rand -hex 32', '<randomly generated secret key>'],

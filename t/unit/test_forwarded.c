@@ -179,6 +179,22 @@ static void test_proxies_note(apr_pool_t *p)
                        "6.6.6.6, 198.51.100.7, 10.1.1.1, [2001:db8::9]:80", &got);
     tap_is_str(got.proxies, "10.0.0.1,2001:db8::9,10.1.1.1",
                "the proxies note lists the peer and the consumed hops");
+    /* A canonical address one byte longer than its entry, 60 times: more
+     * than the header's length (fuzz/corpus/forwarded/note-outgrows-header
+     * is the same under AddressSanitizer with exact allocations). */
+    {
+        const char *longer = "1:0:3:4:5:6:7:8", *header = "1.2.3.4";
+        const char *want = "10.0.0.1";
+        int i;
+
+        for (i = 0; i < 60; i++) {
+            header = apr_pstrcat(p, header, ",1::3:4:5:6:7:8", NULL);
+            want = apr_pstrcat(p, want, ",", longer, NULL);
+        }
+        phs_client_resolve(p, &trusts[ALL], &peer, header, &got);
+        tap_is_str(got.proxies, want, "a note longer than the header is "
+                   "whole (60 addresses each a byte longer than its entry)");
+    }
     phs_client_resolve(p, &trusts[LIST], &peer, "1.2.3.4,  garbage\t", &got);
     tap_ok(got.reason && strstr(got.reason, "'garbage'") != NULL,
            "the reason names the unparseable entry, trimmed: %s", got.reason);
