@@ -107,6 +107,21 @@ static walk_t model_walk(const phs_trust_t *trust, const phs_ip_t *peer,
     return walk;
 }
 
+/* The proxies note: the peer, then every entry right of the client,
+ * right to left, canonical. */
+static const char *model_note(apr_pool_t *p, const phs_ip_t *peer,
+                              const apr_array_header_t *entries, int client)
+{
+    const entry_t *e = (const entry_t *)entries->elts;
+    const char *note = fuzz_ip_text(p, peer);
+    int i;
+
+    for (i = entries->nelts - 1; i > client; i--)
+        if (!e[i].blank)
+            note = apr_pstrcat(p, note, ",", fuzz_ip_text(p, &e[i].ip), NULL);
+    return note;
+}
+
 /* The header text left of the client, without separators, or NULL. */
 static const char *model_remainder(apr_pool_t *p, const char *header,
                                    const entry_t *client)
@@ -132,6 +147,12 @@ static const char *forwarded_result_ok(apr_pool_t *p, const char *header,
                               : NULL;
     if ((failure = fuzz_ip_round_trip(p, &got->client)))
         return failure;
+    if (!got->client_text
+        || strcmp(got->client_text, fuzz_ip_text(p, &got->client)))
+        return fuzz_broken(p, "client text '%s' is not the client's "
+                           "canonical text",
+                           got->client_text ? fuzz_shown(p, got->client_text)
+                                            : "(none)");
     if (got->remainder && !fuzz_starts_with(header, got->remainder))
         return fuzz_broken(p, "remainder '%s' is not a prefix of the header",
                            fuzz_shown(p, got->remainder));
@@ -156,10 +177,13 @@ static const char *resolve_and_compare(apr_pool_t *p, const char *policy,
     walk_t want = model_walk(trust, peer, entries);
     const entry_t *client = want.client >= 0
         ? &APR_ARRAY_IDX(entries, want.client, entry_t) : NULL;
-    const char *failure, *remainder, *peer_text = fuzz_ip_text(p, peer);
+    const char *failure, *remainder, *note, *peer_text = fuzz_ip_text(p, peer);
     phs_client_t got;
 
-    phs_client_resolve(p, trust, peer, header, &got);
+    /* The glue passes httpd's text of an IPv4 peer; the walk formats any
+     * other. */
+    phs_client_resolve(p, trust, peer, phs_ip_is_v4(peer) ? peer_text : NULL,
+                       header, &got);
     if ((failure = forwarded_result_ok(p, header, peer, &got)))
         return fuzz_broken(p, "%s, peer %s: %s", policy, peer_text, failure);
     if (got.source != want.source)
@@ -178,6 +202,11 @@ static const char *resolve_and_compare(apr_pool_t *p, const char *policy,
                            or_none(p, got.remainder),
                            fuzz_ip_text(p, &client->ip),
                            or_none(p, remainder));
+    note = model_note(p, peer, entries, want.client);
+    if (strcmp(got.proxies, note))
+        return fuzz_broken(p, "%s, peer %s: proxies '%s'; the model says '%s'",
+                           policy, peer_text, fuzz_shown(p, got.proxies),
+                           fuzz_shown(p, note));
     return NULL;
 }
 

@@ -139,12 +139,11 @@ static int proto_says_https(const char *value)
  * (AF_INET for IPv4 and IPv4-mapped, else AF_INET6; port 0; hostname the
  * text), without the resolver round trip.  NULL without IPv6 support. */
 static apr_sockaddr_t *client_sockaddr(apr_pool_t *p, const phs_ip_t *ip,
-                                       char **text)
+                                       const char *text)
 {
     apr_sockaddr_t *addr = apr_pcalloc(p, sizeof(*addr));
 
     addr->pool = p;
-    *text = phs_ip_format(ip, apr_palloc(p, PHS_IP_TEXT_MAX));
     if (phs_ip_is_v4(ip)) {
         apr_uint32_t v4 = (apr_uint32_t)ip->lo;
         unsigned char *bytes = (unsigned char *)&addr->sa.sin.sin_addr;
@@ -179,7 +178,7 @@ static apr_sockaddr_t *client_sockaddr(apr_pool_t *p, const phs_ip_t *ip,
         return NULL;
 #endif
     }
-    addr->hostname = *text;
+    addr->hostname = (char *)text;
     return addr;
 }
 
@@ -189,13 +188,13 @@ static int use_client(request_rec *r, const phs_server_conf_t *conf,
                       const phs_client_t *client)
 {
     const char *header = conf->client_ip_header;
-    char *text;
-    apr_sockaddr_t *addr = client_sockaddr(r->pool, &client->client, &text);
+    apr_sockaddr_t *addr = client_sockaddr(r->pool, &client->client,
+                                           client->client_text);
 
     if (!addr)
         return 0;
     r->useragent_addr = addr;
-    r->useragent_ip = text;
+    r->useragent_ip = client->client_text;
     if (client->remainder)
         apr_table_setn(r->headers_in, header, client->remainder);
     else
@@ -204,11 +203,47 @@ static int use_client(request_rec *r, const phs_server_conf_t *conf,
     return 1;
 }
 
+/* 1 when a field name is `name`; the first letter (lower case in
+ * `first`) turns nearly every other field away without a call. */
+static int field_is(const char *key, char first, const char *name)
+{
+    return (key[0] | 0x20) == first && !strcasecmp(key, name);
+}
+
+/* The client-IP header (its lines joined, as apr_table_getm) and the
+ * proto header's first line, in one pass over the request's fields. */
+static void forwarded_fields(request_rec *r, const phs_server_conf_t *conf,
+                             const char **client_ip, const char **proto)
+{
+    const apr_array_header_t *fields = apr_table_elts(r->headers_in);
+    const apr_table_entry_t *field = (const apr_table_entry_t *)fields->elts;
+    char ip_first = (char)(conf->client_ip_header[0] | 0x20);
+    char proto_first = (char)(conf->proto_header[0] | 0x20);
+    int i, lines = 0;
+
+    *client_ip = *proto = NULL;
+    for (i = 0; i < fields->nelts; i++) {
+        if (!field[i].key)
+            continue;
+        if (field_is(field[i].key, ip_first, conf->client_ip_header)) {
+            if (lines++ == 0)
+                *client_ip = field[i].val;
+        }
+        else if (!*proto
+                 && field_is(field[i].key, proto_first, conf->proto_header))
+            *proto = field[i].val;
+    }
+    if (lines > 1)
+        *client_ip = apr_table_getm(r->pool, r->headers_in,
+                                    conf->client_ip_header);
+}
+
 int phs_client_ip_resolve(request_rec *r)
 {
     const phs_server_conf_t *conf = PHS_SERVER_CONF(r->server);
     const char *header = conf->client_ip_header;
     phs_request_t *state;
+    const char *client_ip, *proto;
     phs_client_t client;
     phs_ip_t peer;
 
@@ -216,13 +251,15 @@ int phs_client_ip_resolve(request_rec *r)
         || !phs_ip_from_sockaddr(r->connection->client_addr, &peer))
         return DECLINED;
     state = phs_request_state(r);
+    forwarded_fields(r, conf, &client_ip, &proto);
+    /* httpd's text of an IPv4 peer is already the canonical dotted quad. */
     phs_client_resolve(r->pool, &conf->trust, &peer,
-                       apr_table_getm(r->pool, r->headers_in, header), &client);
+                       r->connection->client_addr->family == APR_INET
+                       ? r->connection->client_ip : NULL, client_ip, &client);
     /* A client from the header means a trusted peer: no second lookup. */
     if (client.source != PHS_CLIENT_PEER
         || phs_peer_trusted(&conf->trust, &peer))
-        state->forwarded_https = proto_says_https(apr_table_get(r->headers_in,
-                                                                conf->proto_header));
+        state->forwarded_https = proto_says_https(proto);
     if (client.source == PHS_CLIENT_FORWARDED && !use_client(r, conf, &client)) {
         client.source = PHS_CLIENT_UNKNOWN;
         client.reason = "gave an unusable address";

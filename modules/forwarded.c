@@ -76,23 +76,6 @@ static int consumed(const phs_trust_t *trust, const phs_ip_t *ip,
     return phs_ip_set_contains(trust->trusted, ip);
 }
 
-/* The entry without its blanks, quoted for the log: it is the client's. */
-static const char *shown_entry(apr_pool_t *p, const char *s, const char *end)
-{
-    while (s < end && is_blank(*s))
-        s++;
-    while (end > s && is_blank(end[-1]))
-        end--;
-    return phs_text_quote(p, s, (apr_size_t)(end - s));
-}
-
-static int blank(const char *s, const char *end)
-{
-    while (s < end && is_blank(*s))
-        s++;
-    return s == end;
-}
-
 /* The header text left of `start`, without the separators, or NULL. */
 static const char *remainder_of(apr_pool_t *p, const char *header,
                                 const char *start)
@@ -104,6 +87,39 @@ static const char *remainder_of(apr_pool_t *p, const char *header,
                           : NULL;
 }
 
+/* A run of bytes, not NUL-terminated. */
+typedef struct {
+    const char *start;
+    apr_size_t len;
+} text_t;
+
+/* An entry, [start, end), without the blanks around it. */
+static text_t trimmed(const char *start, const char *end)
+{
+    text_t text;
+
+    while (start < end && is_blank(*start))
+        start++;
+    while (end > start && is_blank(end[-1]))
+        end--;
+    text.start = start;
+    text.len = (apr_size_t)(end - start);
+    return text;
+}
+
+/* The canonical text of a parsed entry's address.  A bare dotted quad
+ * already is (the IPv4 parser takes no other spelling), so the common entry
+ * is used as it stands; any other is formatted into `buf`
+ * (PHS_IP_TEXT_MAX bytes). */
+static text_t canonical_text(text_t entry, const phs_ip_t *ip, char *buf)
+{
+    if (phs_ip_is_v4(ip) && !memchr(entry.start, ':', entry.len))
+        return entry;
+    entry.start = phs_ip_format(ip, buf);
+    entry.len = strlen(buf);
+    return entry;
+}
+
 /* The note of consumed proxies, peer first, canonical and comma-joined.
  * Sized to the header, which nearly always holds it; but a canonical
  * address can be one byte longer than its entry ("1::3:4:5:6:7:8" is
@@ -113,15 +129,13 @@ typedef struct {
     char *text, *end, *limit;
 } note_t;
 
-static void note_add(note_t *note, const phs_ip_t *ip)
+static void note_add(note_t *note, text_t address)
 {
-    char address[PHS_IP_TEXT_MAX];
-    apr_size_t len = strlen(phs_ip_format(ip, address));
     apr_size_t used = (apr_size_t)(note->end - note->text);
     int comma = used > 0;
 
-    if (used + comma + len + 1 > (apr_size_t)(note->limit - note->text)) {
-        apr_size_t size = 2 * (used + comma + len + 1);
+    if (used + comma + address.len + 1 > (apr_size_t)(note->limit - note->text)) {
+        apr_size_t size = 2 * (used + comma + address.len + 1);
         char *bigger = apr_palloc(note->pool, size);
 
         memcpy(bigger, note->text, used);
@@ -131,8 +145,9 @@ static void note_add(note_t *note, const phs_ip_t *ip)
     }
     if (comma)
         *note->end++ = ',';
-    memcpy(note->end, address, len + 1);
-    note->end += len;
+    memcpy(note->end, address.start, address.len);
+    note->end += address.len;
+    *note->end = '\0';
 }
 
 static void unknown(phs_client_t *out, const char *reason)
@@ -142,12 +157,14 @@ static void unknown(phs_client_t *out, const char *reason)
 }
 
 void phs_client_resolve(apr_pool_t *p, const phs_trust_t *trust,
-                        const phs_ip_t *peer, const char *header,
-                        phs_client_t *out)
+                        const phs_ip_t *peer, const char *peer_text,
+                        const char *header, phs_client_t *out)
 {
+    char buf[PHS_IP_TEXT_MAX];
     note_t note;
-    apr_size_t size;
-    const char *end, *start;
+    apr_size_t header_len, size;
+    const char *end, *start = NULL, *lead;
+    text_t entry = { NULL, 0 }, peer_entry;
     int position = 0;
     phs_ip_t ip;
 
@@ -157,27 +174,32 @@ void phs_client_resolve(apr_pool_t *p, const phs_trust_t *trust,
         return;
     if (!header)
         header = "";
-    size = PHS_IP_TEXT_MAX + strlen(header) + 1;
+    header_len = strlen(header);
+    size = PHS_IP_TEXT_MAX + header_len + 1;
     note.pool = p;
     note.text = note.end = apr_palloc(p, size);
     note.limit = note.text + size;
-    note_add(&note, peer);
-    for (end = header + strlen(header);; end = start - 1) {
+    peer_entry.start = peer_text ? peer_text : phs_ip_format(peer, buf);
+    peer_entry.len = strlen(peer_entry.start);
+    note_add(&note, peer_entry);
+    /* Entries left of `lead` are blank: the one holding it is the last. */
+    lead = header + strspn(header, " \t,");
+    for (end = header + header_len; end > lead; end = start - 1) {
         for (start = end; start > header && start[-1] != ','; start--)
             ;
-        if (!blank(start, end)) {
-            position++;
-            if (!phs_forwarded_entry_parse(start, (apr_size_t)(end - start), &ip)) {
-                unknown(out, apr_psprintf(p, "unparseable entry '%s'",
-                                          shown_entry(p, start, end)));
-                return;
-            }
-            if (start == header || !consumed(trust, &ip, position))
-                break;
-            note_add(&note, &ip);
+        entry = trimmed(start, end);
+        if (entry.len == 0)
+            continue;
+        position++;
+        if (!phs_forwarded_entry_parse(entry.start, entry.len, &ip)) {
+            unknown(out, apr_psprintf(p, "unparseable entry '%s'",
+                                      phs_text_quote(p, entry.start,
+                                                     entry.len)));
+            return;
         }
-        if (start == header)
+        if (start <= lead || !consumed(trust, &ip, position))
             break;
+        note_add(&note, canonical_text(entry, &ip, buf));
     }
     if (trust->hops > 0 && position < trust->hops) {
         unknown(out, apr_psprintf(p, "%d entries, fewer than the %d proxy "
@@ -186,8 +208,10 @@ void phs_client_resolve(apr_pool_t *p, const phs_trust_t *trust,
     }
     if (position == 0)
         return;
+    entry = canonical_text(entry, &ip, buf);
     out->source = PHS_CLIENT_FORWARDED;
     out->client = ip;
+    out->client_text = apr_pstrmemdup(p, entry.start, entry.len);
     out->remainder = remainder_of(p, header, start);
     out->proxies = note.text;
 }

@@ -74,38 +74,53 @@ static apr_size_t parse_decimal(const char *s, apr_size_t len,
     return n;
 }
 
-/* `a.b.c.d`: exactly four decimal parts 0..255.  Leading zeros are refused
- * because other parsers read them as octal: "010.0.0.1" must not silently
- * mean 10.0.0.1 here and 8.0.0.1 elsewhere.  One pass over the bytes: it
- * runs on every forwarded hop of every request. */
-static int parse_v4(const char *s, apr_size_t len, apr_uint32_t *out)
+/* One octet of a dotted quad at *s: 1 to 3 digits, 0..255, no leading zero.
+ * Leading zeros are refused because other parsers read them as octal:
+ * "010.0.0.1" must not silently mean 10.0.0.1 here and 8.0.0.1 elsewhere.
+ * Returns the octet and advances *s, or -1. */
+static int parse_octet(const unsigned char **s, const unsigned char *end)
 {
-    const char *end = s + len;
-    apr_uint32_t v4 = 0;
-    unsigned octet = 0, digits = 0, dots = 0;
+    const unsigned char *c = *s;
+    unsigned octet, digit;
 
-    for (; s < end; s++) {
-        unsigned digit = (unsigned)(unsigned char)*s - '0';
-
-        if (digit <= 9) {
-            if (digits++ == 1 && octet == 0)
-                return 0;
+    if (c == end || (octet = (unsigned)*c - '0') > 9)
+        return -1;
+    c++;
+    if (c < end && (digit = (unsigned)*c - '0') <= 9) {
+        if (octet == 0)
+            return -1;
+        octet = octet * 10 + digit;
+        c++;
+        if (c < end && (digit = (unsigned)*c - '0') <= 9) {
             octet = octet * 10 + digit;
-            /* Without leading zeros, a fourth digit passes 255 too. */
+            c++;
             if (octet > 255)
-                return 0;
+                return -1;
         }
-        else if (*s == '.' && digits > 0 && dots < 3) {
-            v4 = (v4 << 8) | octet;
-            octet = digits = 0;
-            dots++;
-        }
-        else
-            return 0;
     }
-    if (dots != 3 || digits == 0)
+    *s = c;
+    return (int)octet;
+}
+
+/* `a.b.c.d`: exactly four octets.  Octet by octet rather than byte by byte:
+ * it runs on every forwarded hop of every request.  A fourth digit is
+ * neither a dot nor the end, so it is refused too. */
+static int parse_v4(const char *text, apr_size_t len, apr_uint32_t *out)
+{
+    const unsigned char *s = (const unsigned char *)text, *end = s + len;
+    apr_uint32_t v4 = 0;
+    int i, octet;
+
+    for (i = 0; i < 4; i++) {
+        if (i > 0 && (s == end || *s++ != '.'))
+            return 0;
+        if ((octet = parse_octet(&s, end)) < 0)
+            return 0;
+        v4 = (v4 << 8) | (apr_uint32_t)octet;
+    }
+    if (s != end)
         return 0;
-    *out = (v4 << 8) | octet;
+    *out = v4;
     return 1;
 }
 

@@ -6,8 +6,8 @@
 #include "phs_conf.h"
 
 #define PHS_CLIENT_IP_HEADER "X-PostHog-Client-IP"
-#define PHS_CLIENT_IP_TIMESTAMP_HEADER "X-PostHog-Client-IP-Timestamp"
-#define PHS_CLIENT_IP_SIGNATURE_HEADER "X-PostHog-Client-IP-Signature"
+#define PHS_CLIENT_IP_TIMESTAMP_HEADER PHS_CLIENT_IP_HEADER "-Timestamp"
+#define PHS_CLIENT_IP_SIGNATURE_HEADER PHS_CLIENT_IP_HEADER "-Signature"
 
 const char *phs_cmd_sign_client_ip(cmd_parms *cmd, void *dconf,
                                    const char *value);

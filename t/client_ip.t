@@ -9,7 +9,7 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use PHS::Test;
 
-plan tests => 48;
+plan tests => 50;
 
 sub via {
     my ($vhost, $from, $xff, $path, @more) = @_;
@@ -93,6 +93,11 @@ for my $xff ('198.51.100.7, 6.6.6.6', '203.0.113.5', '127.0.0.1') {
                'X-Forwarded-For' => '127.0.0.3');
     ok t_cmp($r->{body}, qr/^REMOTE_ADDR=198\.51\.100\.7$/m,
              'two header lines are one chain');
+    ($r) = via('proxied', '127.0.0.2', undef, '/cgi/app.cgi',
+               'x-forwarded-for' => '198.51.100.7', 'X-FORWARDED-PROTO' => 'https');
+    ok t_cmp($r->{body}, qr/^REMOTE_ADDR=198\.51\.100\.7$/m,
+             'header names in any case: the client');
+    ok t_cmp($r->{body}, qr/^POSTHOG_HTTPS=on$/m, '... and the proto');
 }
 
 # An internal redirect (ErrorDocument) does not walk the header twice.

@@ -9,7 +9,7 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use PHS::Test;
 
-plan tests => 116;
+plan tests => 117;
 
 my $good_key = $ENV{SECRET_KEY};
 my $signing_key = $ENV{PHS_SIGNING_KEY};
@@ -177,6 +177,10 @@ for my $path ('/api/x', '/cgi/app.cgi') {
     ok t_cmp($r->{body}, qr/^HTTP_X_POSTHOG_CLIENT_IP=$/m,
              'PostHogSecure On without signing: forged headers never reach the app');
     ok t_cmp($r->{body}, qr/^HTTP_X_POSTHOG_CLIENT_IP_SIGNATURE=$/m, 'nor the forged signature');
+    $r = request(vhost => 'app', path => '/cgi/app.cgi',
+                 headers => ['x-posthog-client-ip-signature' => 'f' x 64]);
+    ok t_cmp($r->{body}, qr/^HTTP_X_POSTHOG_CLIENT_IP_SIGNATURE=$/m,
+             'a forged signature alone, in lower case, is removed too');
 }
 
 # Neither key ever reaches the error log (the signing vhost logs at trace8).

@@ -150,10 +150,11 @@ static void run_case(apr_pool_t *p, const walk_case_t *c)
     char buf[PHS_IP_TEXT_MAX];
     int pass;
 
-    phs_client_resolve(p, &trusts[c->trust], &peer, c->header, &got);
+    phs_client_resolve(p, &trusts[c->trust], &peer, NULL, c->header, &got);
     pass = got.source == c->source;
     if (pass && c->source == F)
         pass = !strcmp(phs_ip_format(&got.client, buf), c->client)
+               && got.client_text && !strcmp(got.client_text, c->client)
                && ((!got.remainder && !c->remainder)
                    || (got.remainder && c->remainder
                        && !strcmp(got.remainder, c->remainder)));
@@ -175,10 +176,31 @@ static void test_proxies_note(apr_pool_t *p)
     phs_ip_t peer = ip("10.0.0.1");
     phs_client_t got;
 
-    phs_client_resolve(p, &trusts[LIST], &peer,
+    phs_client_resolve(p, &trusts[LIST], &peer, NULL,
                        "6.6.6.6, 198.51.100.7, 10.1.1.1, [2001:db8::9]:80", &got);
     tap_is_str(got.proxies, "10.0.0.1,2001:db8::9,10.1.1.1",
                "the proxies note lists the peer and the consumed hops");
+    /* Bare dotted quads are copied from the header, the rest formatted:
+     * either way the note and the client are canonical and trimmed. */
+    phs_client_resolve(p, &trusts[LIST], &peer, NULL, " 198.51.100.7 ,\t10.1.1.1:8080"
+                       " , [::ffff:10.2.2.2] ,10.3.3.3\t", &got);
+    tap_is_str(got.proxies, "10.0.0.1,10.3.3.3,10.2.2.2,10.1.1.1",
+               "the note: copied, formatted and trimmed entries");
+    tap_is_str(got.client_text, "198.51.100.7", "the client's text, trimmed");
+    phs_client_resolve(p, &trusts[LIST], &peer, "10.0.0.1", "198.51.100.7, "
+                       "10.1.1.1", &got);
+    tap_is_str(got.proxies, "10.0.0.1,10.1.1.1", "the peer's text, when "
+               "given, starts the note");
+    phs_client_resolve(p, &trusts[LIST], &peer, NULL, "2001:DB8:0::1:0:0:7, 10.1.1.1",
+                       &got);
+    tap_is_str(got.client_text, "2001:db8::1:0:0:7",
+               "an IPv6 client's text is canonical (RFC 5952)");
+    /* Blank entries at the left: the leftmost address is the client, and
+     * the client is never noted as a proxy. */
+    phs_client_resolve(p, &trusts[ALL], &peer, NULL, " , ,10.1.1.1, 10.2.2.2", &got);
+    tap_is_str(got.proxies, "10.0.0.1,10.2.2.2",
+               "blank entries left of the client: it is not in the note");
+    tap_is_str(got.client_text, "10.1.1.1", "... and it is the client");
     /* A canonical address one byte longer than its entry, 60 times: more
      * than the header's length (fuzz/corpus/forwarded/note-outgrows-header
      * is the same under AddressSanitizer with exact allocations). */
@@ -191,14 +213,14 @@ static void test_proxies_note(apr_pool_t *p)
             header = apr_pstrcat(p, header, ",1::3:4:5:6:7:8", NULL);
             want = apr_pstrcat(p, want, ",", longer, NULL);
         }
-        phs_client_resolve(p, &trusts[ALL], &peer, header, &got);
+        phs_client_resolve(p, &trusts[ALL], &peer, NULL, header, &got);
         tap_is_str(got.proxies, want, "a note longer than the header is "
                    "whole (60 addresses each a byte longer than its entry)");
     }
-    phs_client_resolve(p, &trusts[LIST], &peer, "1.2.3.4,  garbage\t", &got);
+    phs_client_resolve(p, &trusts[LIST], &peer, NULL, "1.2.3.4,  garbage\t", &got);
     tap_ok(got.reason && strstr(got.reason, "'garbage'") != NULL,
            "the reason names the unparseable entry, trimmed: %s", got.reason);
-    phs_client_resolve(p, &trusts[LIST], &peer, "evil\n[error] forged", &got);
+    phs_client_resolve(p, &trusts[LIST], &peer, NULL, "evil\n[error] forged", &got);
     tap_ok(got.reason && !strchr(got.reason, '\n')
            && strstr(got.reason, "evil\\x0a[error]\\x20forged") != NULL,
            "a control byte in the entry is escaped in the reason");
@@ -220,19 +242,19 @@ static void test_long_headers(apr_pool_t *p)
         APR_ARRAY_PUSH(parts, char *) = apr_psprintf(p, "10.%d.%d.1",
                                                      i / 250, i % 250);
     header = apr_array_pstrcat(p, parts, ',');
-    phs_client_resolve(p, &trusts[LIST], &peer, header, &got);
+    phs_client_resolve(p, &trusts[LIST], &peer, NULL, header, &got);
     tap_ok(got.source == F && !strcmp(phs_ip_format(&got.client, buf),
                                       "198.51.100.7"),
            "1000 entries: 999 trusted hops consumed, the client found");
-    phs_client_resolve(p, &trusts[ALL], &peer, header, &got);
+    phs_client_resolve(p, &trusts[ALL], &peer, NULL, header, &got);
     tap_ok(got.source == F && !strcmp(phs_ip_format(&got.client, buf),
                                       "198.51.100.7"),
            "1000 entries, trust all: the leftmost");
-    phs_client_resolve(p, &trusts[HOPS3], &peer, header, &got);
+    phs_client_resolve(p, &trusts[HOPS3], &peer, NULL, header, &got);
     tap_ok(got.source == F && !strcmp(phs_ip_format(&got.client, buf),
                                       "10.3.246.1"),
            "1000 entries, hops=3: the third from the right");
-    phs_client_resolve(p, &trusts[LIST], &outsider, header, &got);
+    phs_client_resolve(p, &trusts[LIST], &outsider, NULL, header, &got);
     tap_ok(got.source == P, "1000 entries from an untrusted peer: ignored");
 }
 
