@@ -51,21 +51,27 @@ static span_t trimmed(const char *start, const char *end)
     return span;
 }
 
-/* ASCII-only case folding, so the result never depends on the locale. */
-static int span_is(span_t span, const char *lowercase_word)
+/* ASCII-only case folding, so the result never depends on the locale.
+ * `word` is lower case, `word_len` bytes long. */
+static int span_is_word(span_t span, const char *word, apr_size_t word_len)
 {
     apr_size_t i;
 
-    for (i = 0; i < span.len; i++) {
+    if (span.len != word_len)
+        return 0;
+    for (i = 0; i < word_len; i++) {
         char c = span.start[i];
 
         if (c >= 'A' && c <= 'Z')
             c = (char)(c - 'A' + 'a');
-        if (c != lowercase_word[i])
+        if (c != word[i])
             return 0;
     }
-    return lowercase_word[span.len] == '\0';
+    return 1;
 }
+
+/* For a string literal. */
+#define span_is(span, word) span_is_word(span, word, sizeof(word) - 1)
 
 static int span_starts_with(span_t span, const char *lowercase_prefix)
 {
@@ -74,7 +80,7 @@ static int span_starts_with(span_t span, const char *lowercase_prefix)
     if (span.len < n)
         return 0;
     span.len = n;
-    return span_is(span, lowercase_prefix);
+    return span_is_word(span, lowercase_prefix, n);
 }
 
 /* Browsers reject __Secure- and __Host- cookies without Secure, and
@@ -104,12 +110,9 @@ static const char *scan_pair(const char *s, const char *end, span_t *name)
 
     *name = trimmed(s, c);
     if (c < end && *c == '=') {
-        const char *value = skip_blanks(c + 1);
-
-        c = value;
-        if (*value == '"') {
-            const char *close = memchr(value + 1, '"',
-                                       (apr_size_t)(end - value - 1));
+        c = skip_blanks(c + 1);
+        if (*c == '"') {
+            const char *close = memchr(c + 1, '"', (apr_size_t)(end - c - 1));
 
             if (close)
                 c = close + 1;

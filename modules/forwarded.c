@@ -1,3 +1,9 @@
+/* memrchr: the walk goes right to left, one entry at a time. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <string.h>
+
 #include "forwarded.h"
 
 #include <apr_strings.h>
@@ -185,8 +191,8 @@ void phs_client_resolve(apr_pool_t *p, const phs_trust_t *trust,
     /* Entries left of `lead` are blank: the one holding it is the last. */
     lead = header + strspn(header, " \t,");
     for (end = header + header_len; end > lead; end = start - 1) {
-        for (start = end; start > header && start[-1] != ','; start--)
-            ;
+        start = memrchr(header, ',', (apr_size_t)(end - header));
+        start = start ? start + 1 : header;
         entry = trimmed(start, end);
         if (entry.len == 0)
             continue;
