@@ -37,12 +37,13 @@ int phs_forwarded_entry_parse(const char *entry, apr_size_t len,
 
 /* Resolves the client from the peer (and its canonical text, as
  * phs_ip_format writes it, or NULL to have it formatted) and the header's
- * value (all its lines joined by commas; NULL when absent).  Walks right to left: every entry
- * sent by a trusted hop is consumed, the first untrusted address is the
- * client, and when all are trusted the leftmost.  `hops` picks the Nth
- * entry from the right instead (a shorter chain: unknown), `trust_all` the
- * leftmost.  An entry that cannot be parsed, reached during the walk, makes
- * the client unknown. */
+ * value (all its lines joined by commas; NULL when absent).  Walks right
+ * to left: every entry sent by a trusted hop is consumed, the first
+ * untrusted address is the client, and when all are trusted the leftmost.
+ * `hops` picks the Nth entry from the right instead (a shorter chain:
+ * unknown), `trust_all` the leftmost.  An entry that cannot be parsed,
+ * reached during the walk, makes the client unknown.  The proxies note
+ * never holds the client. */
 void phs_client_resolve(apr_pool_t *p, const phs_trust_t *trust,
                         const phs_ip_t *peer, const char *peer_text,
                         const char *header, phs_client_t *out);
