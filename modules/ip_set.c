@@ -57,13 +57,17 @@ typedef struct {
  * them, with no need to know how many are in use.
  *
  * A slice with more than LINE_BOUNDARIES boundaries continues in further
- * lines stored after the direct ones; LINE_LAST_X says up to which offset a
- * line answers, LINE_NEXT where the next one is. */
+ * lines stored after the direct ones, one after the other; LINE_LAST_X says
+ * up to which offset a line answers.  The direct line's LINE_NEXT says
+ * where its continuations start; the first continuation's LINE_NEXT holds
+ * how many there are (the next one is always the following line), so a
+ * lookup in a crowded slice is a binary search on their LINE_LAST_X, never
+ * a walk: a list packed into one /8 stays logarithmic. */
 enum {
     LINE_LANES = 32,
     LINE_STATE = 0,         /* membership before the line's boundaries */
     LINE_LAST_X = 1,        /* offsets above this: ask the next line */
-    LINE_NEXT = 2,          /* lanes 2-3: index of the next line */
+    LINE_NEXT = 2,          /* lanes 2-3: first continuation, or count */
     LINE_FIRST_BOUNDARY = 4,
     LINE_BOUNDARIES = LINE_LANES - LINE_FIRST_BOUNDARY
 };
@@ -574,7 +578,8 @@ static void fill_lines(line_table_t *lines, boundary_walk_t walk)
 
     for (apr_uint64_t start = 0; start < APR_UINT64_C(0x100000000);
          start += slice_size, slice++) {
-        apr_uint16_t *line;
+        apr_uint16_t *line, *first_extra = NULL;
+        apr_size_t extras = 0;
         unsigned used = 0;
 
         if (boundary_peek(&walk) == start) {
@@ -587,11 +592,16 @@ static void fill_lines(line_table_t *lines, boundary_walk_t walk)
             if (used == LINE_BOUNDARIES) {
                 line_link(line, lane, next_extra);
                 line = line_start(lines, next_extra++, state);
+                if (!first_extra)
+                    first_extra = line;
+                extras++;
                 used = 0;
             }
             line[LINE_FIRST_BOUNDARY + used++] = lane;
             state ^= 1;
         }
+        if (first_extra)
+            line_link(first_extra, first_extra[LINE_LAST_X], extras);
     }
 }
 
@@ -740,6 +750,26 @@ static unsigned line_parity(const apr_uint16_t *line, apr_uint16_t x)
 }
 #endif
 
+/* The continuation of a crowded slice that answers for offset x: the first
+ * of them whose LINE_LAST_X is >= x (the last one's is 0xffff). */
+static const apr_uint16_t *continuation_for(const line_table_t *lines,
+                                            const apr_uint16_t *direct,
+                                            apr_uint16_t x)
+{
+    const apr_uint16_t *first = lines->lanes + line_next(direct) * LINE_LANES;
+    apr_size_t lo = 0, hi = line_next(first) - 1;
+
+    while (lo < hi) {
+        apr_size_t mid = lo + (hi - lo) / 2;
+
+        if (x > first[mid * LINE_LANES + LINE_LAST_X])
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return first + lo * LINE_LANES;
+}
+
 static int v4_lines_contain(const line_table_t *lines, apr_uint32_t v4)
 {
     apr_uint16_t x = (apr_uint16_t)(v4 & lines->offset_mask);
@@ -747,8 +777,8 @@ static int v4_lines_contain(const line_table_t *lines, apr_uint32_t v4)
                                + slice_of(v4, lines->slices) * LINE_LANES;
 
     /* Predicted not taken: continuation lines are rare by construction. */
-    while (x > line[LINE_LAST_X])
-        line = lines->lanes + line_next(line) * LINE_LANES;
+    if (x > line[LINE_LAST_X])
+        line = continuation_for(lines, line, x);
     return (int)((line[LINE_STATE] ^ line_parity(line, x)) & 1);
 }
 
