@@ -139,7 +139,7 @@ static int proto_says_https(const char *value)
  * (AF_INET for IPv4 and IPv4-mapped, else AF_INET6; port 0; hostname the
  * text), without the resolver round trip.  NULL without IPv6 support. */
 static apr_sockaddr_t *client_sockaddr(apr_pool_t *p, const phs_ip_t *ip,
-                                       const char *text)
+                                       char *text)
 {
     apr_sockaddr_t *addr = apr_pcalloc(p, sizeof(*addr));
 
@@ -178,7 +178,7 @@ static apr_sockaddr_t *client_sockaddr(apr_pool_t *p, const phs_ip_t *ip,
         return NULL;
 #endif
     }
-    addr->hostname = (char *)text;
+    addr->hostname = text;
     return addr;
 }
 
@@ -203,13 +203,6 @@ static int use_client(request_rec *r, const phs_server_conf_t *conf,
     return 1;
 }
 
-/* 1 when a field name is `name`; the first letter (lower case in
- * `first`) turns nearly every other field away without a call. */
-static int field_is(const char *key, char first, const char *name)
-{
-    return (key[0] | 0x20) == first && !strcasecmp(key, name);
-}
-
 /* The client-IP header (its lines joined, as apr_table_getm) and the
  * proto header's first line, in one pass over the request's fields. */
 static void forwarded_fields(request_rec *r, const phs_server_conf_t *conf,
@@ -217,20 +210,18 @@ static void forwarded_fields(request_rec *r, const phs_server_conf_t *conf,
 {
     const apr_array_header_t *fields = apr_table_elts(r->headers_in);
     const apr_table_entry_t *field = (const apr_table_entry_t *)fields->elts;
-    char ip_first = (char)(conf->client_ip_header[0] | 0x20);
-    char proto_first = (char)(conf->proto_header[0] | 0x20);
     int i, lines = 0;
 
     *client_ip = *proto = NULL;
     for (i = 0; i < fields->nelts; i++) {
         if (!field[i].key)
             continue;
-        if (field_is(field[i].key, ip_first, conf->client_ip_header)) {
+        if (phs_field_is(field[i].key, conf->client_ip_header)) {
             if (lines++ == 0)
                 *client_ip = field[i].val;
         }
         else if (!*proto
-                 && field_is(field[i].key, proto_first, conf->proto_header))
+                 && phs_field_is(field[i].key, conf->proto_header))
             *proto = field[i].val;
     }
     if (lines > 1)

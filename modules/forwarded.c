@@ -22,6 +22,26 @@ int phs_peer_trusted(const phs_trust_t *trust, const phs_ip_t *peer)
     return trust->hops > 0;
 }
 
+/* A run of bytes, not NUL-terminated. */
+typedef struct {
+    const char *start;
+    apr_size_t len;
+} text_t;
+
+/* An entry, [start, end), without the blanks around it. */
+static text_t trimmed(const char *start, const char *end)
+{
+    text_t text;
+
+    while (start < end && is_blank(*start))
+        start++;
+    while (end > start && is_blank(end[-1]))
+        end--;
+    text.start = start;
+    text.len = (apr_size_t)(end - start);
+    return text;
+}
+
 /* A port after an address: 1 to 5 digits, at most 65535. */
 static int port_ok(const char *s, apr_size_t len)
 {
@@ -41,13 +61,11 @@ static int port_ok(const char *s, apr_size_t len)
 int phs_forwarded_entry_parse(const char *entry, apr_size_t len,
                               phs_ip_t *out)
 {
-    const char *end = entry + len, *colon;
+    text_t text = trimmed(entry, entry + len);
+    const char *end = text.start + text.len, *colon;
 
-    while (entry < end && is_blank(*entry))
-        entry++;
-    while (end > entry && is_blank(end[-1]))
-        end--;
-    len = (apr_size_t)(end - entry);
+    entry = text.start;
+    len = text.len;
     if (len > 0 && *entry == '[') {
         const char *close = memchr(entry, ']', len);
 
@@ -91,26 +109,6 @@ static const char *remainder_of(apr_pool_t *p, const char *header,
     return start > header ? apr_pstrmemdup(p, header,
                                            (apr_size_t)(start - header))
                           : NULL;
-}
-
-/* A run of bytes, not NUL-terminated. */
-typedef struct {
-    const char *start;
-    apr_size_t len;
-} text_t;
-
-/* An entry, [start, end), without the blanks around it. */
-static text_t trimmed(const char *start, const char *end)
-{
-    text_t text;
-
-    while (start < end && is_blank(*start))
-        start++;
-    while (end > start && is_blank(end[-1]))
-        end--;
-    text.start = start;
-    text.len = (apr_size_t)(end - start);
-    return text;
 }
 
 /* The canonical text of a parsed entry's address.  A bare dotted quad

@@ -99,4 +99,12 @@ extern module PHS_EXPORTED AP_MODULE_DECLARE_DATA posthog_secure_module;
     ((child) != PHS_UNSET ? (child) : (parent))
 #define PHS_MERGE_PTR(child, parent) ((child) ? (child) : (parent))
 
+/* 1 when a header field's name is `name`, in any case.  The first letter
+ * turns nearly every other field away without a call; it runs for each
+ * field of each request. */
+static APR_INLINE int phs_field_is(const char *key, const char *name)
+{
+    return (key[0] | 0x20) == (name[0] | 0x20) && !strcasecmp(key, name);
+}
+
 #endif

@@ -9,6 +9,10 @@
 
 APLOG_USE_MODULE(posthog_secure);
 
+/* The longest key a key file may hold.  The line buffer has room for it,
+ * a "\r" and the NUL; the "\n" after it is read on its own. */
+#define KEY_FILE_MAX 1022
+
 /* The file's first line, trailing whitespace dropped; warns when other
  * users may read it. */
 static const char *key_from_file(cmd_parms *cmd, const char *path,
@@ -17,8 +21,9 @@ static const char *key_from_file(cmd_parms *cmd, const char *path,
     const char *file = ap_server_root_relative(cmd->temp_pool, path);
     apr_finfo_t info;
     apr_file_t *f;
-    char line[1024], *end, extra;
+    char line[KEY_FILE_MAX + 2], *end, extra;
     apr_status_t rv;
+    int cut;
 
     if (!*path || !file)
         return apr_psprintf(cmd->temp_pool, "invalid path '%s'", path);
@@ -38,16 +43,15 @@ static const char *key_from_file(cmd_parms *cmd, const char *path,
     *line = '\0';
     apr_file_gets(line, sizeof(line), f);
     /* A line cut short would be a different key, silently. */
-    if (!strchr(line, '\n') && apr_file_getc(&extra, f) == APR_SUCCESS
-        && extra != '\n') {
-        apr_file_close(f);
-        return apr_psprintf(cmd->temp_pool, "the key in %s is longer than "
-                            "%d bytes", file, (int)sizeof(line) - 2);
-    }
+    cut = !strchr(line, '\n') && apr_file_getc(&extra, f) == APR_SUCCESS
+          && extra != '\n';
     apr_file_close(f);
     for (end = line + strlen(line); end > line && apr_isspace(end[-1]); end--)
         ;
     *end = '\0';
+    if (cut || end - line > KEY_FILE_MAX)
+        return apr_psprintf(cmd->temp_pool, "the key in %s is longer than "
+                            "%d bytes", file, KEY_FILE_MAX);
     *key = apr_pstrdup(cmd->pool, line);
     return NULL;
 }

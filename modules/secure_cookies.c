@@ -82,13 +82,6 @@ static void policy_for(request_rec *r, phs_cookie_policy_t *policy)
                        ? conf->cookie_samesite : NULL;
 }
 
-/* "Set-Cookie" in any case; the first letter rules out most other fields
- * without a call. */
-static int is_set_cookie(const char *key)
-{
-    return (key[0] == 'S' || key[0] == 's') && !strcasecmp(key, "Set-Cookie");
-}
-
 /* Rewrites every Set-Cookie of a table in place: order and count stay. */
 static int rewrite_table(request_rec *r, apr_table_t *headers,
                          const phs_cookie_policy_t *policy,
@@ -99,7 +92,7 @@ static int rewrite_table(request_rec *r, apr_table_t *headers,
     int i, cookies = 0;
 
     for (i = 0; i < fields->nelts; i++)
-        if (field[i].key && field[i].val && is_set_cookie(field[i].key)) {
+        if (field[i].key && field[i].val && phs_field_is(field[i].key, "Set-Cookie")) {
             field[i].val = (char *)phs_cookie_rewrite(r->pool, policy,
                                                       field[i].val, warnings);
             cookies++;

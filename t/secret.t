@@ -9,7 +9,7 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use PHS::Test;
 
-plan tests => 117;
+plan tests => 122;
 
 my $good_key = $ENV{SECRET_KEY};
 my $signing_key = $ENV{PHS_SIGNING_KEY};
@@ -40,6 +40,11 @@ sub configtest_env {
 # make one, and never shows the key.
 my $weak_file = key_file('weak', 'abcdabcdabcdabcdabcdabcdabcdabcdabcd');
 my $long_file = key_file('long', join '', map { sprintf '%02x', $_ % 251 } 1 .. 1000);
+# Keys of exactly 1022 and 1023 bytes, each on a line of its own: the limit
+# holds at its edge (1023 bytes fill the read buffer with no room for "\n").
+my $edge_key = join '', map { sprintf '%02x', $_ % 251 } 1 .. 512;
+my $max_file = key_file('max', substr($edge_key, 0, 1022));
+my $over_file = key_file('over', substr($edge_key, 0, 1023));
 my @bad_keys = (
     [{}, 'PostHogSecretKey "<randomly generated secret key>"', "placeholder", 'PostHogSecretKey', '<randomly generated secret key>'],
     [{}, 'PostHogSecretKey too-short-key-1234', 'shorter than 32', 'PostHogSecretKey', 'too-short-key-1234'],
@@ -51,6 +56,7 @@ my @bad_keys = (
     [{}, 'PostHogSecretKey file:/nonexistent/secret', 'cannot read /nonexistent/secret', 'PostHogSecretKey', undef],
     [{}, "PostHogSecretKey file:$weak_file", 'repeated pattern', 'PostHogSecretKey', 'abcdabcdabcdabcd'],
     [{}, "PostHogSecretKey file:$long_file", 'is longer than 1022 bytes', 'PostHogSecretKey', '0102030405060708'],
+    [{}, "PostHogSecretKey file:$over_file", 'is longer than 1022 bytes', 'PostHogSecretKey', '0102030405060708'],
     [{}, 'PostHogSignClientIP On', 'needs PostHogSecretKey', 'PostHogSignClientIP', undef],
     [{}, 'PostHogFromEnvironment On', 'SECRET_KEY is not set', 'PostHogFromEnvironment', undef],
     [{ SECRET_KEY => '<randomly generated secret key>' }, 'PostHogFromEnvironment On', "SECRET_KEY: it is PostHog's placeholder", 'openssl rand -hex 32', '<randomly generated secret key>'],
@@ -67,6 +73,10 @@ for my $case (@bad_keys) {
     ok t_cmp($out, qr/\Q$name\E/, "and names $name");
     ok t_cmp(defined $secret && index($out, $secret) >= 0 ? 'key shown' : 'key hidden',
              'key hidden', 'the key is never shown');
+}
+{
+    my ($status, $out) = configtest_env({}, "PostHogSecretKey file:$max_file");
+    ok t_cmp($status, 0, 'a key of exactly 1022 bytes in a file is accepted');
 }
 {
     my ($status, $out) = configtest_env({}, 'PostHogSecretKey file:/nonexistent/secret');
