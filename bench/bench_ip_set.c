@@ -2,7 +2,8 @@
  * blocks.  The targets: lookups at 1M blocks at least half as fast as at 10,
  * and 100k blocks loaded (parsed from text and sealed) in under 0.5 s.
  * Then, for the record, 1M single hosts packed into one /8 (an internal
- * network's list), which crowds a few slices of the set's structures.
+ * network's list), where the set's structures slice the /8 rather than the
+ * whole space.
  * Reports only; always exits 0. */
 #include <stdio.h>
 #include <stdlib.h>

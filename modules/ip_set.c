@@ -7,13 +7,15 @@
  * sorts by first address, and "the last range whose first address is <= ip"
  * is "the last key <= ip << 32 | 0xffffffff".
  *
- * IPv4 lookups use one of two structures, chosen at seal time by size:
- *  - the sorted keys with an index on the top address bits, sized to the
- *    set: a lookup is one index load and a compare with a few keys;
+ * IPv4 lookups use one of two structures, chosen at seal time by size.
+ * Both cut the set's span (its first address to its last) into equal
+ * slices, so that a list packed into one private range gets as many
+ * slices as one spread over the whole space:
+ *  - the sorted keys with an index of slices, sized to the set: a lookup
+ *    is one index load and a compare with a few keys;
  *  - from LINES_MIN_RANGES ranges on, "lines": 64-byte records, one per
- *    slice of the address space (2^16 to 2^20 slices, by size), addressed
- *    directly by the top address bits and holding the range boundaries in
- *    their slice.  A lookup is one cache line load and a branch-free compare
+ *    slice (2^16 to 2^20 slices, by size), addressed directly by the
+ *    address's slice and holding the range boundaries in it.  A lookup is one cache line load and a branch-free compare
  *    of its lanes.  With a million blocks the keys and their index no longer
  *    fit in cache and a lookup would wait for two dependent memory loads;
  *    a line costs one, which keeps lookups at 1M blocks near the rate at 10.
@@ -42,8 +44,8 @@ typedef struct {
     phs_ip_t last;
 } v6_range_t;
 
-/* The lines.  The IPv4 space is cut into 2^line_bits slices of equal size,
- * and slice i starts with line i.  A line is 32 lanes of 16 bits.
+/* The lines.  The set's span is cut into 2^line_bits slices of equal size
+ * (at most 2^16 addresses), and slice i starts with line i.  A line is 32 lanes of 16 bits.
  *
  * A boundary is an address where membership flips: the first address of a
  * range, and the one after its last.  Membership of x is the membership at
@@ -61,8 +63,8 @@ typedef struct {
  * up to which offset a line answers.  The direct line's LINE_NEXT says
  * where its continuations start; the first continuation's LINE_NEXT holds
  * how many there are (the next one is always the following line), so a
- * lookup in a crowded slice is a binary search on their LINE_LAST_X, never
- * a walk: a list packed into one /8 stays logarithmic. */
+ * lookup in a crowded slice (a dense part of a sparse list) is a binary
+ * search on their LINE_LAST_X, never a walk. */
 enum {
     LINE_LANES = 32,
     LINE_STATE = 0,         /* membership before the line's boundaries */
@@ -72,13 +74,25 @@ enum {
     LINE_BOUNDARIES = LINE_LANES - LINE_FIRST_BOUNDARY
 };
 
+/* The slices of the IPv4 addresses a set spans, from the first address of
+ * its first range to the last of its last: a list packed into 10/8 gets as
+ * many slices as one spread over the whole space, not 1/256 of them.  Slice
+ * i starts at first + i * 2^shift.  Addresses outside the span are in no
+ * range. */
+typedef struct {
+    apr_uint32_t first;
+    apr_uint32_t extent;    /* last - first */
+    unsigned shift;
+    apr_uint64_t scale;     /* 2^(32 - shift), see span_slice() */
+} span_t;
+
 typedef struct {
     apr_uint16_t *lanes;    /* line i at lanes + i * LINE_LANES, aligned */
     void *allocation;
     apr_size_t count;       /* direct lines plus continuations */
     unsigned bits;          /* 2^bits slices (direct lines) */
-    apr_uint64_t slices;    /* 2^bits, see slice_of() */
-    apr_uint32_t offset_mask;
+    span_t span;
+    apr_uint32_t offset_mask;   /* 2^span.shift - 1 */
 } line_table_t;
 
 /* A growable array of fixed-size elements. */
@@ -100,7 +114,7 @@ struct phs_ip_set_t {
     apr_size_t v6_sealed;
     apr_uint32_t *v4_index;     /* 2^index_bits + 1 entries, or NULL */
     unsigned index_bits;
-    apr_uint64_t index_buckets; /* 2^index_bits */
+    span_t index_span;          /* 2^index_bits buckets */
     line_table_t lines;         /* built instead of v4_index for big sets */
 };
 
@@ -125,13 +139,42 @@ struct phs_ip_set_t {
 #define V4_MAPPED_FIRST APR_UINT64_C(0x0000ffff00000000)
 #define V4_MAPPED_LAST  APR_UINT64_C(0x0000ffffffffffff)
 
-/* The top bits of v4 that number its bucket among `buckets` (a power of
- * two), as a multiplication: a variable shift count loaded from memory
- * made one compiler write %cl partially and chain every lookup to the
- * previous one. */
-static apr_size_t slice_of(apr_uint32_t v4, apr_uint64_t buckets)
+/* The span of the sealed keys (at least one) cut into `slices` (a power of
+ * two) slices of 2^shift addresses, shift as small as covers the span. */
+static span_t span_of(const apr_uint64_t *keys, apr_size_t count,
+                      apr_uint64_t slices)
 {
-    return (apr_size_t)(((apr_uint64_t)v4 * buckets) >> 32);
+    span_t span;
+
+    span.first = (apr_uint32_t)(keys[0] >> 32);
+    span.extent = (apr_uint32_t)keys[count - 1] - span.first;
+    span.shift = 0;
+    while ((apr_uint64_t)span.extent >> span.shift >= slices)
+        span.shift++;
+    span.scale = APR_UINT64_C(1) << (32 - span.shift);
+    return span;
+}
+
+static apr_uint64_t span_slice_start(const span_t *span, apr_uint64_t slice)
+{
+    return span->first + (slice << span->shift);
+}
+
+/* v4's offset from the start of the span, and 0 when v4 is outside it
+ * (below the first address the subtraction wraps above the extent). */
+static int span_offset(const span_t *span, apr_uint32_t v4,
+                       apr_uint32_t *offset)
+{
+    *offset = v4 - span->first;
+    return *offset <= span->extent;
+}
+
+/* The slice of an offset, as a multiplication: a variable shift count
+ * loaded from memory made one compiler write %cl partially and chain every
+ * lookup to the previous one. */
+static apr_size_t span_slice(const span_t *span, apr_uint32_t offset)
+{
+    return (apr_size_t)(((apr_uint64_t)offset * span->scale) >> 32);
 }
 
 static void out_of_memory(apr_pool_t *pool)
@@ -473,12 +516,12 @@ static void build_v4_index(phs_ip_set_t *set)
     if (set->index_bits == 0)
         return;
     buckets = (apr_size_t)1 << set->index_bits;
-    set->index_buckets = buckets;
+    set->index_span = span_of(keys, count, buckets);
     set->v4_index = malloc((buckets + 1) * sizeof(*set->v4_index));
     if (!set->v4_index)
         out_of_memory(set->pool);
     for (apr_size_t b = 0; b <= buckets; b++) {
-        apr_uint64_t bucket_first = (apr_uint64_t)b << (32 - set->index_bits);
+        apr_uint64_t bucket_first = span_slice_start(&set->index_span, b);
         while (k < count && (keys[k] >> 32) < bucket_first)
             k++;
         set->v4_index[b] = (apr_uint32_t)k;
@@ -493,13 +536,14 @@ typedef struct {
     apr_uint64_t exit;
 } boundary_walk_t;
 
-/* The next boundary, or 2^32 when there is none. */
+/* The next boundary, or past every slice when there is none (the last
+ * slices of a span can reach beyond 2^32). */
 static apr_uint64_t boundary_peek(const boundary_walk_t *w)
 {
     if (w->exit_pending)
         return w->exit;
     return w->next_key < w->count ? w->keys[w->next_key] >> 32
-                                  : APR_UINT64_C(0x100000000);
+                                  : ~APR_UINT64_C(0);
 }
 
 static void boundary_skip(boundary_walk_t *w)
@@ -551,13 +595,14 @@ static void line_link(apr_uint16_t *line, apr_uint16_t last_x,
 
 /* Lines needed beyond the direct ones: a slice with n boundaries takes
  * ceil(n / LINE_BOUNDARIES) lines. */
-static apr_size_t count_extra_lines(boundary_walk_t walk, unsigned bits)
+static apr_size_t count_extra_lines(boundary_walk_t walk, const span_t *span,
+                                    apr_size_t slices)
 {
-    apr_uint64_t slice_size = APR_UINT64_C(1) << (32 - bits);
+    apr_uint64_t slice_size = APR_UINT64_C(1) << span->shift;
+    apr_uint64_t start = span->first;
     apr_size_t extra = 0;
 
-    for (apr_uint64_t start = 0; start < APR_UINT64_C(0x100000000);
-         start += slice_size) {
+    for (apr_size_t slice = 0; slice < slices; slice++, start += slice_size) {
         apr_size_t inside = 0;
 
         if (boundary_peek(&walk) == start)
@@ -572,12 +617,12 @@ static apr_size_t count_extra_lines(boundary_walk_t walk, unsigned bits)
 
 static void fill_lines(line_table_t *lines, boundary_walk_t walk)
 {
-    apr_uint64_t slice_size = APR_UINT64_C(1) << (32 - lines->bits);
-    apr_size_t slice = 0, next_extra = (apr_size_t)1 << lines->bits;
+    apr_uint64_t slice_size = APR_UINT64_C(1) << lines->span.shift;
+    apr_uint64_t start = lines->span.first;
+    apr_size_t slices = (apr_size_t)1 << lines->bits, next_extra = slices;
     unsigned state = 0;
 
-    for (apr_uint64_t start = 0; start < APR_UINT64_C(0x100000000);
-         start += slice_size, slice++) {
+    for (apr_size_t slice = 0; slice < slices; slice++, start += slice_size) {
         apr_uint16_t *line, *first_extra = NULL;
         apr_size_t extras = 0;
         unsigned used = 0;
@@ -617,10 +662,12 @@ static void build_lines(phs_ip_set_t *set)
     if (set->v4_sealed < LINES_MIN_RANGES)
         return;
     lines->bits = line_bits_for(set->v4_sealed);
-    lines->slices = APR_UINT64_C(1) << lines->bits;
-    lines->offset_mask = 0xffffffff >> lines->bits;
+    lines->span = span_of(set->v4.items, set->v4_sealed,
+                          APR_UINT64_C(1) << lines->bits);
+    lines->offset_mask = ((apr_uint32_t)1 << lines->span.shift) - 1;
     lines->count = ((apr_size_t)1 << lines->bits)
-                   + count_extra_lines(walk, lines->bits);
+                   + count_extra_lines(walk, &lines->span,
+                                       (apr_size_t)1 << lines->bits);
     bytes = lines->count * LINE_LANES * sizeof(*lines->lanes);
     /* Aligned so that a line is exactly one cache line. */
     lines->allocation = malloc(bytes + 63);
@@ -702,7 +749,12 @@ static int v4_keys_contain(const phs_ip_set_t *set, apr_uint32_t v4)
     apr_size_t lo = 0, hi = set->v4_sealed, below;
 
     if (set->v4_index) {
-        apr_size_t bucket = slice_of(v4, set->index_buckets);
+        apr_uint32_t offset;
+        apr_size_t bucket;
+
+        if (!span_offset(&set->index_span, v4, &offset))
+            return 0;
+        bucket = span_slice(&set->index_span, offset);
         lo = set->v4_index[bucket];
         hi = set->v4_index[bucket + 1];
     }
@@ -772,9 +824,14 @@ static const apr_uint16_t *continuation_for(const line_table_t *lines,
 
 static int v4_lines_contain(const line_table_t *lines, apr_uint32_t v4)
 {
-    apr_uint16_t x = (apr_uint16_t)(v4 & lines->offset_mask);
-    const apr_uint16_t *line = lines->lanes
-                               + slice_of(v4, lines->slices) * LINE_LANES;
+    apr_uint32_t offset;
+    const apr_uint16_t *line;
+    apr_uint16_t x;
+
+    if (!span_offset(&lines->span, v4, &offset))
+        return 0;
+    x = (apr_uint16_t)(offset & lines->offset_mask);
+    line = lines->lanes + span_slice(&lines->span, offset) * LINE_LANES;
 
     /* Predicted not taken: continuation lines are rare by construction. */
     if (x > line[LINE_LAST_X])

@@ -684,12 +684,25 @@ static void add_interval(phs_ip_set_t *set, reference_t *ref,
     ref->count++;
 }
 
-static void large_check(apr_size_t blocks)
+/* A random address of the cluster `base | host` (host: its host bits). */
+static apr_uint32_t in_cluster(apr_uint32_t base, apr_uint32_t host)
+{
+    return base | ((apr_uint32_t)rng() & host);
+}
+
+/* Random blocks in a cluster (the whole space: base 0, host 0xffffffff),
+ * both of its ends, dense /16s (many continuation lines) and blocks on
+ * slice starts and ends, against sorted intervals.  Within a cluster the
+ * blocks are narrow, so that they stay many ranges. */
+static void interval_check(const char *what, apr_size_t blocks,
+                           apr_uint32_t base, apr_uint32_t host,
+                           int expect_lines)
 {
     phs_ip_set_t *set = phs_ip_set_make(pool);
     reference_t ref;
     apr_size_t capacity = blocks + 100000;
     unsigned mismatches = 0, hits = 0;
+    int whole = host == 0xffffffff;
 
     ref.intervals = malloc(capacity * sizeof(*ref.intervals));
     ref.max_last = malloc(capacity * sizeof(*ref.max_last));
@@ -697,24 +710,22 @@ static void large_check(apr_size_t blocks)
     for (apr_size_t i = 0; i < blocks; i++) {
         unsigned r = rng_below(100);
         unsigned prefix = r < 80 ? 32 : r < 95 ? 26 + rng_below(6)
-                          : 16 + rng_below(10);
-        add_interval(set, &ref, (apr_uint32_t)rng(), prefix);
+                          : whole ? 16 + rng_below(10) : 32;
+        add_interval(set, &ref, in_cluster(base, host), prefix);
     }
-    /* Dense /16s (many continuation lines), both ends of the space, and
-     * blocks on slice starts and ends. */
-    for (unsigned d = 0; d < 4; d++) {
-        apr_uint32_t slash16 = (apr_uint32_t)rng() & 0xffff0000;
+    for (unsigned d = 0; d < 4 && host > 0xffff && blocks >= 2000; d++) {
+        apr_uint32_t slash16 = in_cluster(base, host) & 0xffff0000;
         for (unsigned i = 0; i < 6000; i += 2)
             add_interval(set, &ref, slash16 + i * (d + 1), 32);
     }
-    add_interval(set, &ref, 0, 32);
-    add_interval(set, &ref, 0xffffffff, 32);
-    add_interval(set, &ref, 0xfffffffc, 31);
-    for (unsigned i = 0; i < 2000; i++) {
-        apr_uint32_t slice = (apr_uint32_t)rng() & 0xffff8000;
+    add_interval(set, &ref, base, 32);
+    add_interval(set, &ref, base | host, 32);
+    add_interval(set, &ref, (base | host) - 3, 31);
+    for (unsigned i = 0; i < 2000 && blocks >= 2000; i++) {
+        apr_uint32_t slice = in_cluster(base, host) & 0xffff8000;
         add_interval(set, &ref, slice, 32);
         add_interval(set, &ref, slice - 1, 32);
-        add_interval(set, &ref, slice + 0x10000, 20 + rng_below(12));
+        add_interval(set, &ref, slice + 0x10000, whole ? 20 + rng_below(12) : 32);
     }
     phs_ip_set_seal(set);
 
@@ -723,17 +734,19 @@ static void large_check(apr_size_t blocks)
         ref.max_last[i] = i == 0 || ref.intervals[i].last > ref.max_last[i - 1]
                           ? ref.intervals[i].last : ref.max_last[i - 1];
 
-    tap_ok(phs_ip_set_range_count(set) > 262144,
-           "large set: %lu blocks, %lu ranges (enough for the line table)",
+    tap_ok((phs_ip_set_range_count(set) > 262144) == expect_lines,
+           "%s: %lu blocks, %lu ranges (%s the line table)", what,
            (unsigned long)phs_ip_set_block_count(set),
-           (unsigned long)phs_ip_set_range_count(set));
+           (unsigned long)phs_ip_set_range_count(set),
+           expect_lines ? "enough for" : "below");
     for (unsigned i = 0; i < 2 * address_count; i++) {
         const interval_t *iv = &ref.intervals[rng_below((unsigned)ref.count)];
         unsigned kind = rng_below(8);
         apr_uint32_t a = kind == 0 ? iv->first - 1 : kind == 1 ? iv->last + 1
                          : kind == 2 ? iv->first : kind == 3 ? iv->last
                          : kind == 4 ? iv->first + (apr_uint32_t)(rng() % ((apr_uint64_t)iv->last - iv->first + 1))
-                         : kind == 5 ? (apr_uint32_t)rng() & 0xffff8000
+                         : kind == 5 ? in_cluster(base, host) & 0xffff8000
+                         : kind == 6 ? in_cluster(base, host)
                          : (apr_uint32_t)rng();
         phs_ip_t ip = { 0, APR_UINT64_C(0xffff00000000) | a };
         int want = reference_contains(&ref, a);
@@ -748,6 +761,51 @@ static void large_check(apr_size_t blocks)
            "(%u hits, %u mismatches)", 2 * address_count, hits, mismatches);
     free(ref.intervals);
     free(ref.max_last);
+}
+
+/* A span of exactly `slices` slices: its last address is the first of the
+ * slice past the end, unless the slices are sized to hold it.  `count`
+ * single hosts on even offsets (never adjacent, so each is a range), the
+ * span's two ends among them; every host, its neighbours and the addresses
+ * past the span are probed. */
+static void span_end_check(const char *what, apr_size_t count,
+                           apr_uint32_t first, apr_uint32_t extent)
+{
+    phs_ip_set_t *set = phs_ip_set_make(pool);
+    apr_uint32_t step = extent / (apr_uint32_t)(count - 1);
+    unsigned mismatches = 0, probes = 0;
+
+    step &= ~(apr_uint32_t)1;          /* even: hosts never adjacent */
+    for (apr_size_t i = 0; i + 1 < count; i++) {
+        phs_ip_t host = { 0, APR_UINT64_C(0xffff00000000) | (first + (apr_uint32_t)i * step) };
+        phs_cidr_t cidr = { host, 128 };
+        phs_ip_set_add(set, &cidr);
+    }
+    {
+        phs_ip_t host = { 0, APR_UINT64_C(0xffff00000000) | (first + extent) };
+        phs_cidr_t cidr = { host, 128 };
+        phs_ip_set_add(set, &cidr);
+    }
+    phs_ip_set_seal(set);
+    for (apr_uint64_t a = first; a <= (apr_uint64_t)first + extent + 4; a++) {
+        apr_uint32_t offset = (apr_uint32_t)(a - first);
+        int want = offset == extent
+                   || (offset < extent && offset % step == 0
+                       && offset / step < count - 1);
+        phs_ip_t ip = { 0, APR_UINT64_C(0xffff00000000) | (apr_uint32_t)a };
+
+        /* Hosts and their neighbours, and the end of the span. */
+        if (offset % step > 1 && offset % step < step - 1 && offset + 8 < extent)
+            continue;
+        probes++;
+        if (phs_ip_set_contains(set, &ip) != want && mismatches++ < 5)
+            printf("#   %s: offset %lu answered wrong\n", what,
+                   (unsigned long)offset);
+    }
+    tap_ok(phs_ip_set_range_count(set) == count && mismatches == 0,
+           "%s: %lu ranges, %u probes up to past the span's end, "
+           "%u mismatches", what, (unsigned long)phs_ip_set_range_count(set),
+           probes, mismatches);
 }
 
 int main(void)
@@ -775,9 +833,21 @@ int main(void)
     cross_check(20000, 0);
     cross_check(10, 1);
     cross_check(300, 1);
-    large_check(340000);    /* 2^16 lines */
-    large_check(500000);    /* 2^17 lines */
-    large_check(900000);    /* 2^18 lines */
+    interval_check("large set", 340000, 0, 0xffffffff, 1);    /* 2^16 lines */
+    interval_check("large set", 500000, 0, 0xffffffff, 1);    /* 2^17 lines */
+    interval_check("large set", 900000, 0, 0xffffffff, 1);    /* 2^18 lines */
+    /* Packed into a part of the space (private ranges, one network's
+     * list): the structures cover the set's span, not the whole space. */
+    interval_check("large set in 10/8", 900000, 0x0a000000, 0x00ffffff, 1);
+    interval_check("100000 blocks in 172.16/12", 100000, 0xac100000, 0x000fffff, 0);
+    interval_check("1000 blocks in 10/8", 1000, 0x0a000000, 0x00ffffff, 0);
+    interval_check("20000 blocks in 192.168/16", 20000, 0xc0a80000, 0x0000ffff, 0);
+    interval_check("100 blocks in 198.51.100/24", 100, 0xc6336400, 0x000000ff, 0);
+    /* 1000 ranges: 512 index buckets; 300000: 2^16 lines. */
+    span_end_check("key index, span of 512 buckets of 256", 1000, 0x0a000000,
+                   512 * 256);
+    span_end_check("lines, span of 2^16 slices of 32", 300000, 0x0a000000,
+                   65536 * 32);
 
     apr_pool_destroy(pool);
     apr_terminate();
