@@ -15,10 +15,11 @@
  *    is one index load and a compare with a few keys;
  *  - from LINES_MIN_RANGES ranges on, "lines": 64-byte records, one per
  *    slice (2^16 to 2^20 slices, by size), addressed directly by the
- *    address's slice and holding the range boundaries in it.  A lookup is one cache line load and a branch-free compare
- *    of its lanes.  With a million blocks the keys and their index no longer
- *    fit in cache and a lookup would wait for two dependent memory loads;
- *    a line costs one, which keeps lookups at 1M blocks near the rate at 10.
+ *    address's slice and holding the range boundaries in it.  A lookup is
+ *    one cache line load and a branch-free compare of its lanes.  With a
+ *    million blocks the keys and their index no longer fit in cache and a
+ *    lookup would wait for two dependent memory loads; a line costs one,
+ *    which keeps lookups at 1M blocks near the rate at 10.
  * IPv6 sets are small in practice and use a binary search over the ranges,
  * logarithmic, never linear.
  *
@@ -45,7 +46,8 @@ typedef struct {
 } v6_range_t;
 
 /* The lines.  The set's span is cut into 2^line_bits slices of equal size
- * (at most 2^16 addresses), and slice i starts with line i.  A line is 32 lanes of 16 bits.
+ * (at most 2^16 addresses), and slice i starts with line i.  A line is 32
+ * lanes of 16 bits.
  *
  * A boundary is an address where membership flips: the first address of a
  * range, and the one after its last.  Membership of x is the membership at

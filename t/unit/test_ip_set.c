@@ -725,7 +725,8 @@ static void interval_check(const char *what, apr_size_t blocks,
         apr_uint32_t slice = in_cluster(base, host) & 0xffff8000;
         add_interval(set, &ref, slice, 32);
         add_interval(set, &ref, slice - 1, 32);
-        add_interval(set, &ref, slice + 0x10000, whole ? 20 + rng_below(12) : 32);
+        add_interval(set, &ref, slice + 0x10000,
+                     whole ? 20 + rng_below(12) : 32);
     }
     phs_ip_set_seal(set);
 
@@ -777,7 +778,8 @@ static void span_end_check(const char *what, apr_size_t count,
 
     step &= ~(apr_uint32_t)1;          /* even: hosts never adjacent */
     for (apr_size_t i = 0; i + 1 < count; i++) {
-        phs_ip_t host = { 0, APR_UINT64_C(0xffff00000000) | (first + (apr_uint32_t)i * step) };
+        apr_uint32_t a = first + (apr_uint32_t)i * step;
+        phs_ip_t host = { 0, APR_UINT64_C(0xffff00000000) | a };
         phs_cidr_t cidr = { host, 128 };
         phs_ip_set_add(set, &cidr);
     }
@@ -795,7 +797,8 @@ static void span_end_check(const char *what, apr_size_t count,
         phs_ip_t ip = { 0, APR_UINT64_C(0xffff00000000) | (apr_uint32_t)a };
 
         /* Hosts and their neighbours, and the end of the span. */
-        if (offset % step > 1 && offset % step < step - 1 && offset + 8 < extent)
+        if (offset % step > 1 && offset % step < step - 1
+            && offset + 8 < extent)
             continue;
         probes++;
         if (phs_ip_set_contains(set, &ip) != want && mismatches++ < 5)
@@ -839,10 +842,13 @@ int main(void)
     /* Packed into a part of the space (private ranges, one network's
      * list): the structures cover the set's span, not the whole space. */
     interval_check("large set in 10/8", 900000, 0x0a000000, 0x00ffffff, 1);
-    interval_check("100000 blocks in 172.16/12", 100000, 0xac100000, 0x000fffff, 0);
+    interval_check("100000 blocks in 172.16/12", 100000, 0xac100000,
+                   0x000fffff, 0);
     interval_check("1000 blocks in 10/8", 1000, 0x0a000000, 0x00ffffff, 0);
-    interval_check("20000 blocks in 192.168/16", 20000, 0xc0a80000, 0x0000ffff, 0);
-    interval_check("100 blocks in 198.51.100/24", 100, 0xc6336400, 0x000000ff, 0);
+    interval_check("20000 blocks in 192.168/16", 20000, 0xc0a80000,
+                   0x0000ffff, 0);
+    interval_check("100 blocks in 198.51.100/24", 100, 0xc6336400,
+                   0x000000ff, 0);
     /* 1000 ranges: 512 index buckets; 300000: 2^16 lines. */
     span_end_check("key index, span of 512 buckets of 256", 1000, 0x0a000000,
                    512 * 256);
