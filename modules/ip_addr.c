@@ -58,26 +58,10 @@ static int hex_value(char c)
     return -1;
 }
 
-/* One decimal field of 1..max_digits digits, no leading zero unless it is
- * "0" itself.  Returns the number of bytes consumed (0 on error). */
-static apr_size_t parse_decimal(const char *s, apr_size_t len,
-                                apr_size_t max_digits, unsigned *value)
-{
-    apr_size_t n = 0;
-    unsigned v = 0;
-
-    while (n < len && n < max_digits + 1 && is_digit(s[n]))
-        v = v * 10 + (unsigned)(s[n++] - '0');
-    if (n == 0 || n > max_digits || (n > 1 && s[0] == '0'))
-        return 0;
-    *value = v;
-    return n;
-}
-
-/* One octet of a dotted quad at *s: 1 to 3 digits, 0..255, no leading zero.
- * Leading zeros are refused because other parsers read them as octal:
- * "010.0.0.1" must not silently mean 10.0.0.1 here and 8.0.0.1 elsewhere.
- * Returns the octet and advances *s, or -1. */
+/* One octet at *s (of a dotted quad, or a prefix length): 1 to 3 digits,
+ * 0..255, no leading zero.  Leading zeros are refused because other parsers
+ * read them as octal: "010.0.0.1" must not silently mean 10.0.0.1 here and
+ * 8.0.0.1 elsewhere.  Returns the octet and advances *s, or -1. */
 static int parse_octet(const unsigned char **s, const unsigned char *end)
 {
     const unsigned char *c = *s;
@@ -291,15 +275,17 @@ const char *phs_cidr_parse_len(apr_pool_t *p, const char *token,
     if (!phs_ip_parse(token, addr_len, &ip))
         return cidr_error(p, token, len, address_problem(token, addr_len));
     if (slash) {
-        const char *digits = slash + 1;
-        apr_size_t digits_len = len - addr_len - 1;
+        const unsigned char *digits = (const unsigned char *)slash + 1;
+        const unsigned char *end = (const unsigned char *)token + len;
+        int octet;
 
-        if (digits_len == 0)
+        if (digits == end)
             return cidr_error(p, token, len, "missing prefix length after '/'");
-        if (parse_decimal(digits, digits_len, 3, &prefix) != digits_len)
+        if ((octet = parse_octet(&digits, end)) < 0 || digits != end)
             return cidr_error(p, token, len, apr_psprintf(p,
                 "prefix must be 0..%u in decimal, without sign or leading zeros",
                 max_prefix));
+        prefix = (unsigned)octet;
         if (prefix > max_prefix)
             return cidr_error(p, token, len, apr_psprintf(p,
                 "prefix /%u out of range for %s", prefix,

@@ -107,4 +107,10 @@ static APR_INLINE int phs_field_is(const char *key, const char *name)
     return (key[0] | 0x20) == (name[0] | 0x20) && !strcasecmp(key, name);
 }
 
+/* 1 when a header field's name starts with `prefix` (a literal), in any
+ * case; the same first-letter test. */
+#define phs_field_starts(key, prefix) \
+    (((key)[0] | 0x20) == ((prefix)[0] | 0x20) \
+     && !strncasecmp((key), (prefix), sizeof(prefix) - 1))
+
 #endif

@@ -92,7 +92,8 @@ static int rewrite_table(request_rec *r, apr_table_t *headers,
     int i, cookies = 0;
 
     for (i = 0; i < fields->nelts; i++)
-        if (field[i].key && field[i].val && phs_field_is(field[i].key, "Set-Cookie")) {
+        if (field[i].key && field[i].val
+            && phs_field_is(field[i].key, "Set-Cookie")) {
             field[i].val = (char *)phs_cookie_rewrite(r->pool, policy,
                                                       field[i].val, warnings);
             cookies++;

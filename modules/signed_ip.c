@@ -65,9 +65,8 @@ static int has_signed_ip_field(const apr_table_t *headers)
     int i;
 
     for (i = 0; i < fields->nelts; i++)
-        if (field[i].key && (field[i].key[0] | 0x20) == 'x'
-            && !strncasecmp(field[i].key, PHS_CLIENT_IP_HEADER,
-                            sizeof(PHS_CLIENT_IP_HEADER) - 1))
+        if (field[i].key
+            && phs_field_starts(field[i].key, PHS_CLIENT_IP_HEADER))
             return 1;
     return 0;
 }

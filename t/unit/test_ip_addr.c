@@ -233,6 +233,8 @@ static void test_cidr_rejected(void)
         { "1.2.3.4/8x", "prefix must be 0..32" },
         { "1.2.3.4/ 8", "prefix must be 0..32" },
         { "1.2.3.4/1234", "prefix must be 0..32" },
+        { "1.2.3.4/999", "prefix must be 0..32" },
+        { "::/256", "prefix must be 0..128" },
         { "::/0128", "prefix must be 0..128" },
         { "1.2.3.4/8/8", "prefix must be 0..32" },
         { "/8", "empty address" },
