@@ -124,6 +124,36 @@ static void deny(request_rec *r, const phs_dir_conf_t *conf,
                                          DEFAULT_DENY_MESSAGE));
 }
 
+/* 1 when a POSTHOG_ variable is set already (a subrequest's copy of its
+ * parent's, SetEnvIf...), which must be replaced, not doubled. */
+static int has_posthog_variable(const apr_table_t *env)
+{
+    const apr_array_header_t *vars = apr_table_elts(env);
+    const apr_table_entry_t *var = (const apr_table_entry_t *)vars->elts;
+    int i;
+
+    for (i = 0; i < vars->nelts; i++)
+        if (var[i].key && phs_field_starts(var[i].key, "POSTHOG_"))
+            return 1;
+    return 0;
+}
+
+/* The three names share their first four bytes, which is APR's key
+ * checksum, so apr_table_setn would compare each with the ones set before
+ * it: they are added in one pass when none is there. */
+static void export_variables(request_rec *r, const char *access)
+{
+    void (*put)(apr_table_t *, const char *, const char *) =
+        has_posthog_variable(r->subprocess_env) ? apr_table_setn
+                                                : apr_table_addn;
+
+    put(r->subprocess_env, "POSTHOG_ACCESS", access);
+    if (!phs_client_state(r)->client_unknown)
+        put(r->subprocess_env, "POSTHOG_CLIENT_IP", r->useragent_ip);
+    put(r->subprocess_env, "POSTHOG_HTTPS",
+        phs_request_is_https(r) ? "on" : "off");
+}
+
 int phs_access_check(request_rec *r)
 {
     const phs_dir_conf_t *conf = PHS_DIR_CONF(r);
@@ -134,11 +164,7 @@ int phs_access_check(request_rec *r)
         return DECLINED;
     verdict = decide(r, conf, &reason);
     phs_request_state(r)->access = access_names[verdict];
-    apr_table_setn(r->subprocess_env, "POSTHOG_ACCESS", access_names[verdict]);
-    if (!phs_client_state(r)->client_unknown)
-        apr_table_setn(r->subprocess_env, "POSTHOG_CLIENT_IP", r->useragent_ip);
-    apr_table_setn(r->subprocess_env, "POSTHOG_HTTPS",
-                   phs_request_is_https(r) ? "on" : "off");
+    export_variables(r, access_names[verdict]);
     if (verdict != ACCESS_DENIED)
         return DECLINED;
     deny(r, conf, reason);

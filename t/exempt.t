@@ -20,7 +20,7 @@ my @encoded_slash = ('/e/..%2Fadmin', '/e/%2F..%2Fadmin', '/e%2F../admin',
                      '/e/..%5Cadmin', '/e/x%2F..%2F..%2Fadmin');
 
 plan tests => 2 * @exempt + 2 * @near_misses + 2 * @traversal
-            + 2 * @encoded_slash + 11;
+            + 2 * @encoded_slash + 13;
 
 sub from_blocked {
     my ($vhost, $path) = @_;
@@ -70,6 +70,17 @@ for my $path (@encoded_slash) {
         ok t_cmp(access_log_line('app_access_log', $m),
                  qr/ $want{$case} $from$/, "$case is logged as $want{$case}");
     }
+}
+
+# Variables set before the module's (SetEnvIf here) are replaced: the log
+# reads the first value of a name, so a doubled one would show "forged".
+for my $from ('127.0.0.1', '127.0.0.2') {
+    my $m = unique_marker();
+    request(vhost => 'app', from => $from, path => "/api/forged?$m");
+    my $want = $from eq '127.0.0.1' ? 'allowed' : 'denied';
+    ok t_cmp(access_log_line('app_access_log', $m), qr/ $want $from$/,
+             "POSTHOG_ACCESS and POSTHOG_CLIENT_IP set by SetEnvIf are "
+             . "replaced ($from: $want)");
 }
 
 # A custom list replaces the default one.
