@@ -13,6 +13,7 @@
 #include "modules/secret.h"
 #include "modules/environment.h"
 #include "modules/signed_ip.h"
+#include "modules/cache_bypass.h"
 
 #include <http_request.h>
 #include <http_protocol.h>
@@ -232,6 +233,10 @@ static void register_hooks(apr_pool_t *p)
                          APR_HOOK_FIRST);
     ap_hook_check_config(phs_signed_ip_check_config, NULL, NULL,
                          APR_HOOK_MIDDLE);
+    ap_hook_post_config(phs_cache_bypass_post_config, NULL, NULL,
+                        APR_HOOK_MIDDLE);
+    ap_hook_test_config(phs_cache_bypass_test_config, NULL, NULL,
+                        APR_HOOK_MIDDLE);
     ap_hook_header_parser(phs_signed_ip_strip, NULL, NULL,
                           APR_HOOK_REALLY_FIRST);
     ap_hook_fixups(phs_signed_ip_add, NULL, NULL, APR_HOOK_MIDDLE);
