@@ -19,36 +19,41 @@ static int is_virtual_host(const ap_directive_t *d)
     return !strcasecmp(d->directive, "<VirtualHost");
 }
 
-static int args_are(const ap_directive_t *d, const char *value)
+/* The directive's first argument, quoted or not, is `value`. */
+static int argument_is(apr_pool_t *p, const ap_directive_t *d,
+                       const char *value)
 {
-    return d->args && !strcasecmp(d->args, value);
+    const char *args = d->args;
+
+    return args && !strcasecmp(ap_getword_conf(p, &args), value);
 }
 
 /* Reads one scope's directives, in sections too (<Location>, <IfModule>),
  * but not in the virtual hosts, which are scopes of their own. */
-static void read_scope(const ap_directive_t *d, scope_t *scope)
+static void read_scope(apr_pool_t *p, const ap_directive_t *d,
+                       scope_t *scope)
 {
     for (; d; d = d->next) {
         if (is_virtual_host(d))
             continue;
         if (!strcasecmp(d->directive, "CacheQuickHandler"))
-            scope->quick = !args_are(d, "off");
+            scope->quick = !argument_is(p, d, "off");
         else if (!strcasecmp(d->directive, "CacheEnable")) {
             if (!scope->cache_enable)
                 scope->cache_enable = d;
         }
         else if (!strcasecmp(d->directive, "PostHogSecure"))
-            scope->secure |= args_are(d, "on");
-        read_scope(d->first_child, scope);
+            scope->secure |= argument_is(p, d, "on");
+        read_scope(p, d->first_child, scope);
     }
 }
 
-static scope_t scope_of(const ap_directive_t *vhost,
+static scope_t scope_of(apr_pool_t *p, const ap_directive_t *vhost,
                         const ap_directive_t *directives)
 {
     scope_t scope = { vhost, PHS_UNSET, NULL, 0 };
 
-    read_scope(directives, &scope);
+    read_scope(p, directives, &scope);
     return scope;
 }
 
@@ -86,7 +91,7 @@ static void check_virtual_hosts(apr_pool_t *p, server_rec *s,
 {
     for (; d; d = d->next) {
         if (is_virtual_host(d)) {
-            scope_t vhost = scope_of(d, d->first_child);
+            scope_t vhost = scope_of(p, d, d->first_child);
 
             warn_if_bypassed(p, s, main_scope, &vhost);
         }
@@ -101,7 +106,7 @@ static void check(apr_pool_t *p, server_rec *s)
 
     if (!ap_find_linked_module("mod_cache.c"))
         return;
-    main_scope = scope_of(NULL, ap_conftree);
+    main_scope = scope_of(p, NULL, ap_conftree);
     warn_if_bypassed(p, s, &main_scope, &main_scope);
     check_virtual_hosts(p, s, ap_conftree, &main_scope);
 }

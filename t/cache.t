@@ -36,6 +36,11 @@ my @cases = (
      "PostHogSecure On\nCacheQuickHandler Off\n<VirtualHost 127.0.0.1:8>\n"
      . "CacheQuickHandler On\nCacheEnable disk /\n</VirtualHost>\n",
      qr/in the <VirtualHost> at \S+:\d+/],
+    ['a quoted "Off"',
+     qq{PostHogSecure On\nCacheEnable disk /\nCacheQuickHandler "Off"\n},
+     undef],
+    ['a quoted "on"',
+     qq{PostHogSecure "on"\nCacheEnable disk /\n}, qr/in the main server/],
     ['the module off everywhere',
      "PostHogSecure Off\nCacheEnable disk /\n", undef],
     ['the module on where nothing is cached',
