@@ -143,15 +143,17 @@ static int has_posthog_variable(const apr_table_t *env)
  * it: they are added in one pass when none is there. */
 static void export_variables(request_rec *r, const char *access)
 {
+    apr_table_t *env = r->subprocess_env;
+    int replace = has_posthog_variable(env);
     void (*put)(apr_table_t *, const char *, const char *) =
-        has_posthog_variable(r->subprocess_env) ? apr_table_setn
-                                                : apr_table_addn;
+        replace ? apr_table_setn : apr_table_addn;
 
-    put(r->subprocess_env, "POSTHOG_ACCESS", access);
+    put(env, "POSTHOG_ACCESS", access);
     if (!phs_client_state(r)->client_unknown)
-        put(r->subprocess_env, "POSTHOG_CLIENT_IP", r->useragent_ip);
-    put(r->subprocess_env, "POSTHOG_HTTPS",
-        phs_request_is_https(r) ? "on" : "off");
+        put(env, "POSTHOG_CLIENT_IP", r->useragent_ip);
+    else if (replace)       /* no address rather than one set by others */
+        apr_table_unset(env, "POSTHOG_CLIENT_IP");
+    put(env, "POSTHOG_HTTPS", phs_request_is_https(r) ? "on" : "off");
 }
 
 int phs_access_check(request_rec *r)

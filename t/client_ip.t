@@ -9,7 +9,7 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use PHS::Test;
 
-plan tests => 50;
+plan tests => 53;
 
 sub via {
     my ($vhost, $from, $xff, $path, @more) = @_;
@@ -77,6 +77,18 @@ for my $xff ('198.51.100.7, 6.6.6.6', '203.0.113.5', '127.0.0.1') {
              'the error log says why');
     ($r, $m) = via('proxied', '127.0.0.2', 'not-an-ip', '/e/');
     ok t_cmp($r->{status}, 200, 'an exempt path still works with an unknown client');
+}
+
+# POSTHOG_CLIENT_IP set before the module (SetEnvIf on /e/forged) is the
+# resolved client, or absent when the client is unknown.
+{
+    my ($r, $m) = via('proxied', '127.0.0.2', '198.51.100.7', '/e/forged');
+    ok t_cmp(access_log_line('proxied_env_log', $m), qr/ 198\.51\.100\.7$/,
+             'a forged POSTHOG_CLIENT_IP is replaced by the client');
+    ($r, $m) = via('proxied', '127.0.0.2', 'not-an-ip', '/e/forged');
+    ok t_cmp($r->{status}, 200, 'an unknown client on an exempt path');
+    ok t_cmp(access_log_line('proxied_env_log', $m), qr/" -$/,
+             'gets no POSTHOG_CLIENT_IP, not the forged one');
 }
 
 # Require ip and CGI see the resolved client; several header lines join.
