@@ -124,27 +124,15 @@ static void deny(request_rec *r, const phs_dir_conf_t *conf,
                                          DEFAULT_DENY_MESSAGE));
 }
 
-/* 1 when a POSTHOG_ variable is set already (a subrequest's copy of its
- * parent's, SetEnvIf...), which must be replaced, not doubled. */
-static int has_posthog_variable(const apr_table_t *env)
-{
-    const apr_array_header_t *vars = apr_table_elts(env);
-    const apr_table_entry_t *var = (const apr_table_entry_t *)vars->elts;
-    int i;
-
-    for (i = 0; i < vars->nelts; i++)
-        if (var[i].key && phs_field_starts(var[i].key, "POSTHOG_"))
-            return 1;
-    return 0;
-}
-
 /* The three names share their first four bytes, which is APR's key
  * checksum, so apr_table_setn would compare each with the ones set before
  * it: they are added in one pass when none is there. */
 static void export_variables(request_rec *r, const char *access)
 {
     apr_table_t *env = r->subprocess_env;
-    int replace = has_posthog_variable(env);
+    /* One is there already (a subrequest's copy of its parent's, a
+     * SetEnvIf): replace, never double. */
+    int replace = phs_table_has(env, "POSTHOG_");
     void (*put)(apr_table_t *, const char *, const char *) =
         replace ? apr_table_setn : apr_table_addn;
 

@@ -107,10 +107,25 @@ static APR_INLINE int phs_field_is(const char *key, const char *name)
     return (key[0] | 0x20) == (name[0] | 0x20) && !strcasecmp(key, name);
 }
 
-/* 1 when a header field's name starts with `prefix` (a literal), in any
- * case; the same first-letter test. */
-#define phs_field_starts(key, prefix) \
-    (((key)[0] | 0x20) == ((prefix)[0] | 0x20) \
-     && !strncasecmp((key), (prefix), sizeof(prefix) - 1))
+/* 1 when a name in `table` (request fields, variables) starts with
+ * `prefix`, `len` bytes, in any case; the same first-letter test. */
+static APR_INLINE int phs_table_has_prefix(const apr_table_t *table,
+                                           const char *prefix,
+                                           apr_size_t len)
+{
+    const apr_array_header_t *entries = apr_table_elts(table);
+    const apr_table_entry_t *entry = (const apr_table_entry_t *)entries->elts;
+    int i;
+
+    for (i = 0; i < entries->nelts; i++)
+        if (entry[i].key && (entry[i].key[0] | 0x20) == (prefix[0] | 0x20)
+            && !strncasecmp(entry[i].key, prefix, len))
+            return 1;
+    return 0;
+}
+
+/* For a string literal. */
+#define phs_table_has(table, prefix) \
+    phs_table_has_prefix((table), (prefix), sizeof(prefix) - 1)
 
 #endif

@@ -55,26 +55,13 @@ int phs_signed_ip_check_config(apr_pool_t *pconf, apr_pool_t *plog,
     return OK;
 }
 
-/* Whether the request has a field named like the signed client IP's: the
- * three names share that prefix, so one pass spares nearly every request
- * three table scans. */
-static int has_signed_ip_field(const apr_table_t *headers)
-{
-    const apr_array_header_t *fields = apr_table_elts(headers);
-    const apr_table_entry_t *field = (const apr_table_entry_t *)fields->elts;
-    int i;
-
-    for (i = 0; i < fields->nelts; i++)
-        if (field[i].key
-            && phs_field_starts(field[i].key, PHS_CLIENT_IP_HEADER))
-            return 1;
-    return 0;
-}
-
 /* Whatever a client sends under these names is forged. */
 int phs_signed_ip_strip(request_rec *r)
 {
-    if (PHS_DIR_CONF(r)->enabled == 1 && has_signed_ip_field(r->headers_in)) {
+    /* The three names share the first one as a prefix: one pass spares
+     * nearly every request three table scans. */
+    if (PHS_DIR_CONF(r)->enabled == 1
+        && phs_table_has(r->headers_in, PHS_CLIENT_IP_HEADER)) {
         apr_table_unset(r->headers_in, PHS_CLIENT_IP_HEADER);
         apr_table_unset(r->headers_in, PHS_CLIENT_IP_TIMESTAMP_HEADER);
         apr_table_unset(r->headers_in, PHS_CLIENT_IP_SIGNATURE_HEADER);
