@@ -14,6 +14,7 @@
 #include "modules/environment.h"
 #include "modules/signed_ip.h"
 #include "modules/cache_bypass.h"
+#include "modules/startup.h"
 
 #include <http_request.h>
 #include <http_protocol.h>
@@ -23,7 +24,8 @@ static void *create_dir_conf(apr_pool_t *p, char *dir)
     phs_dir_conf_t *conf = apr_pcalloc(p, sizeof(*conf));
 
     (void)dir;
-    conf->enabled = PHS_UNSET;
+    conf->access_enabled = PHS_UNSET;
+    conf->headers_enabled = PHS_UNSET;
     conf->ip_restriction = PHS_UNSET;
     conf->blocks_state = PHS_BLOCKS_UNSET;
     conf->secure_cookies = PHS_UNSET;
@@ -38,7 +40,10 @@ static void *merge_dir_conf(apr_pool_t *p, void *parent_conf, void *child_conf)
     const phs_dir_conf_t *parent = parent_conf, *child = child_conf;
     phs_dir_conf_t *conf = apr_pcalloc(p, sizeof(*conf));
 
-    conf->enabled = PHS_MERGE_INT(child->enabled, parent->enabled);
+    conf->access_enabled = PHS_MERGE_INT(child->access_enabled,
+                                         parent->access_enabled);
+    conf->headers_enabled = PHS_MERGE_INT(child->headers_enabled,
+                                          parent->headers_enabled);
     conf->ip_restriction = PHS_MERGE_INT(child->ip_restriction,
                                          parent->ip_restriction);
     if (child->blocks_state != PHS_BLOCKS_UNSET) {
@@ -81,6 +86,7 @@ static void *create_server_conf(apr_pool_t *p, server_rec *s)
     conf->proxy_hops = PHS_UNSET;
     conf->https_port = PHS_UNSET;
     conf->from_environment = PHS_UNSET;
+    conf->secure_somewhere = PHS_UNSET;
     return conf;
 }
 
@@ -108,6 +114,8 @@ static void *merge_server_conf(apr_pool_t *p, void *parent_conf,
     conf->secret_key = PHS_MERGE_PTR(child->secret_key, parent->secret_key);
     conf->from_environment = PHS_MERGE_INT(child->from_environment,
                                            parent->from_environment);
+    conf->secure_somewhere = PHS_MERGE_INT(child->secure_somewhere,
+                                           parent->secure_somewhere);
     return conf;
 }
 
@@ -115,9 +123,10 @@ static void *merge_server_conf(apr_pool_t *p, void *parent_conf,
 #define SERVER_SLOT(field) ((void *)APR_OFFSETOF(phs_server_conf_t, field))
 
 static const command_rec directives[] = {
-    AP_INIT_TAKE1("PostHogSecure", phs_cmd_flag_slot, DIR_SLOT(enabled),
-                 RSRC_CONF | ACCESS_CONF | OR_AUTHCFG,
-                 "On to enforce this module's settings in this scope"),
+    AP_INIT_TAKE1("PostHogSecure", phs_cmd_secure, NULL,
+                 RSRC_CONF | ACCESS_CONF | OR_AUTHCFG | OR_FILEINFO,
+                 "On to enforce this module's settings in this scope (in "
+                 ".htaccess: what its AllowOverride classes cover)"),
     AP_INIT_ITERATE("PostHogAllowedIPBlocks", phs_cmd_allowed_blocks, NULL,
                     RSRC_CONF | ACCESS_CONF | OR_AUTHCFG,
                     "IP addresses and CIDR blocks allowed in, separated by "
@@ -214,33 +223,46 @@ static const command_rec directives[] = {
     { NULL }
 };
 
+/* mod_remoteip sets the client from the PROXY protocol in the same
+ * phase: this module starts from what it found. */
+static const char *const after_remoteip[] = { "mod_remoteip.c", NULL };
+
 static void register_hooks(apr_pool_t *p)
 {
     (void)p;
+    /* Startup. */
+    ap_hook_pre_config(phs_startup_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_pre_config(phs_directive_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_pre_config(phs_access_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
-    ap_hook_post_config(phs_client_ip_post_config, NULL, NULL,
-                        APR_HOOK_MIDDLE);
-    ap_hook_post_read_request(phs_client_ip_resolve, NULL, NULL,
-                              APR_HOOK_FIRST);
-    ap_hook_check_access(phs_access_check, NULL, NULL, APR_HOOK_FIRST,
-                         AP_AUTH_INTERNAL_PER_URI);
-    ap_hook_fixups(phs_access_enforce, NULL, NULL, APR_HOOK_REALLY_FIRST);
     ap_hook_pre_config(phs_cookies_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_pre_config(phs_https_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_pre_config(phs_signed_ip_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     /* The environment first: it may bring the key signing needs. */
     ap_hook_check_config(phs_environment_check_config, NULL, NULL,
                          APR_HOOK_FIRST);
+    ap_hook_check_config(phs_client_ip_check_config, NULL, NULL,
+                         APR_HOOK_MIDDLE);
     ap_hook_check_config(phs_signed_ip_check_config, NULL, NULL,
                          APR_HOOK_MIDDLE);
-    ap_hook_post_config(phs_cache_bypass_post_config, NULL, NULL,
-                        APR_HOOK_MIDDLE);
-    ap_hook_test_config(phs_cache_bypass_test_config, NULL, NULL,
-                        APR_HOOK_MIDDLE);
-    ap_hook_header_parser(phs_signed_ip_strip, NULL, NULL,
-                          APR_HOOK_REALLY_FIRST);
-    ap_hook_fixups(phs_signed_ip_add, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_check_config(phs_cache_bypass_check_config, NULL, NULL,
+                         APR_HOOK_MIDDLE);
+    ap_hook_post_config(phs_directive_seal_sets, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_post_config(phs_startup_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_test_config(phs_startup_test_config, NULL, NULL, APR_HOOK_MIDDLE);
+    /* Each request, in the order httpd runs them. */
+    ap_hook_post_read_request(phs_signed_ip_strip, after_remoteip, NULL,
+                              APR_HOOK_FIRST);
+    ap_hook_post_read_request(phs_client_ip_resolve, after_remoteip, NULL,
+                              APR_HOOK_FIRST);
+    ap_hook_post_perdir_config(phs_access_check_derived, NULL, NULL,
+                               APR_HOOK_REALLY_FIRST);
     ap_hook_header_parser(phs_https_redirect, NULL, NULL, APR_HOOK_FIRST);
+    ap_hook_check_access(phs_access_check, NULL, NULL, APR_HOOK_FIRST,
+                         AP_AUTH_INTERNAL_PER_URI);
+    ap_hook_check_access_ex(phs_access_refuse_again, NULL, NULL,
+                            APR_HOOK_REALLY_FIRST, AP_AUTH_INTERNAL_PER_URI);
+    ap_hook_fixups(phs_access_refuse_again, NULL, NULL, APR_HOOK_REALLY_FIRST);
+    ap_hook_fixups(phs_signed_ip_add, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_insert_filter(phs_response_insert_filter, NULL, NULL,
                           APR_HOOK_LAST);
     ap_hook_insert_error_filter(phs_response_insert_filter, NULL, NULL,

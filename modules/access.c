@@ -112,12 +112,14 @@ static access_t decide(request_rec *r, const phs_dir_conf_t *conf,
     return ACCESS_ALLOWED;
 }
 
+/* At error, as mod_authz_core logs its denials: an admin sees them with
+ * the default LogLevel. */
 static void deny(request_rec *r, const phs_dir_conf_t *conf,
                  const char *reason)
 {
-    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                   "posthog_secure: denied client %s (peer %s) for %s: %s",
-                  r->useragent_ip, r->connection->client_ip, r->uri, reason);
+                  r->useragent_ip, phs_peer_ip(r), r->uri, reason);
     if (!ap_response_code_string(r, ap_index_of_response(HTTP_FORBIDDEN)))
         ap_custom_response(r, HTTP_FORBIDDEN,
                            PHS_MERGE_PTR(conf->deny_message,
@@ -144,30 +146,69 @@ static void export_variables(request_rec *r, const char *access)
     put(env, "POSTHOG_HTTPS", phs_request_is_https(r) ? "on" : "off");
 }
 
-int phs_access_check(request_rec *r)
+static void record(request_rec *r, access_t verdict, int refused)
+{
+    phs_request_t *state = phs_request_state(r);
+
+    state->access = access_names[verdict];
+    state->refused = refused;
+    export_variables(r, state->access);
+}
+
+/* Decides this request_rec on its own URI, once. */
+static int check(request_rec *r)
 {
     const phs_dir_conf_t *conf = PHS_DIR_CONF(r);
+    const phs_request_t *state = phs_request_state(r);
     const char *reason = NULL;
     access_t verdict;
 
-    if (conf->enabled != 1)
-        return DECLINED;
+    if (state->access)
+        return state->refused ? HTTP_FORBIDDEN : DECLINED;
     verdict = decide(r, conf, &reason);
-    phs_request_state(r)->access = access_names[verdict];
-    export_variables(r, access_names[verdict]);
+    record(r, verdict, verdict == ACCESS_DENIED);
     if (verdict != ACCESS_DENIED)
         return DECLINED;
     deny(r, conf, reason);
     return HTTP_FORBIDDEN;
 }
 
-/* A denial must hold even where authentication may override the access
- * phase (`Satisfy Any`): refuse again before any handler runs. */
-int phs_access_enforce(request_rec *r)
+static int is_refused(request_rec *r)
 {
     const phs_request_t *state = ap_get_module_config(r->request_config,
                                                       &posthog_secure_module);
 
-    return state && state->access == access_names[ACCESS_DENIED]
-           ? HTTP_FORBIDDEN : DECLINED;
+    return state && state->refused;
+}
+
+int phs_access_check(request_rec *r)
+{
+    return phs_access_enabled(r) ? check(r) : DECLINED;
+}
+
+/* httpd runs the access phase again for an internal redirect or a
+ * subrequest only when its per-directory configuration differs from the
+ * request it came from, so the same `ProxyPass /` location lets an
+ * ErrorDocument, a CGI's local Location or a DirectoryIndex reach what the
+ * client was refused.  Each is decided here, as soon as its location is
+ * known, whatever ran before. */
+int phs_access_check_derived(request_rec *r)
+{
+    if ((!r->main && !r->prev) || !phs_access_enabled(r))
+        return DECLINED;
+    /* A refused request runs no handler: what follows it is the
+     * ErrorDocument httpd sends for the 403, the admin's page for it. */
+    if (r->prev && is_refused(r->prev)) {
+        record(r, ACCESS_DENIED, 0);
+        return DECLINED;
+    }
+    return check(r);
+}
+
+/* `Satisfy Any` asks for credentials when the access phase fails, and a
+ * module whose access_checker_ex says OK ends that phase: a denial is
+ * given again in access_checker_ex and before any handler (fixups). */
+int phs_access_refuse_again(request_rec *r)
+{
+    return is_refused(r) ? HTTP_FORBIDDEN : DECLINED;
 }

@@ -17,7 +17,11 @@ const char *phs_cmd_deny_message(cmd_parms *cmd, void *dconf,
 
 int phs_access_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
                           apr_pool_t *ptemp);
+/* access_checker: the initial request. */
 int phs_access_check(request_rec *r);
-int phs_access_enforce(request_rec *r);
+/* post_perdir_config: internal redirects and subrequests. */
+int phs_access_check_derived(request_rec *r);
+/* access_checker_ex and fixups: a denied request_rec stays refused. */
+int phs_access_refuse_again(request_rec *r);
 
 #endif

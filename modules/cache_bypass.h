@@ -7,10 +7,10 @@
 
 #include "phs_conf.h"
 
-/* The same check where each start reports it: the error log when httpd
- * starts, the terminal for `apachectl configtest`. */
-int phs_cache_bypass_post_config(apr_pool_t *pconf, apr_pool_t *plog,
-                                 apr_pool_t *ptemp, server_rec *s);
-void phs_cache_bypass_test_config(apr_pool_t *pconf, server_rec *s);
+/* check_config: the warning, once per start (the error log) or
+ * `apachectl configtest` (the terminal), for every server scope where
+ * PostHogSecure On appears. */
+int phs_cache_bypass_check_config(apr_pool_t *pconf, apr_pool_t *plog,
+                                  apr_pool_t *ptemp, server_rec *s);
 
 #endif

@@ -1,5 +1,6 @@
 #include "client_ip.h"
 #include "directive.h"
+#include "startup.h"
 
 #include <http_core.h>
 #include <http_log.h>
@@ -49,8 +50,18 @@ const char *phs_cmd_proxy_hops(cmd_parms *cmd, void *dconf, const char *value)
     return NULL;
 }
 
-/* Derives what each vhost believes, once, and says what is risky. */
-static void derive_trust(server_rec *s, phs_server_conf_t *conf)
+static void warn(server_rec *s, const char *message)
+{
+    phs_startup_warn(s, apr_psprintf(s->process->pconf, "posthog_secure: %s "
+                                     "(vhost %s:%u)", message,
+                                     s->server_hostname, s->port));
+}
+
+/* Derives what each vhost believes, once, and says what is risky.  Only
+ * where PostHogSecure On appears: elsewhere the module changes nothing,
+ * the client address included. */
+static void derive_trust(apr_pool_t *p, server_rec *s,
+                         phs_server_conf_t *conf)
 {
     int hops = conf->proxy_hops > 0 ? conf->proxy_hops : 0;
     int trust_all = conf->trust_all == 1 && !hops;
@@ -60,39 +71,64 @@ static void derive_trust(server_rec *s, phs_server_conf_t *conf)
         conf->client_ip_header = PHS_DEFAULT_CLIENT_IP_HEADER;
     if (!conf->proto_header)
         conf->proto_header = PHS_DEFAULT_PROTO_HEADER;
-    conf->resolve = conf->behind_proxy == PHS_UNSET ? any_trust
-                    : conf->behind_proxy && any_trust;
+    conf->resolve = conf->secure_somewhere == 1 && any_trust
+                    && conf->behind_proxy != 0;
     conf->trust.trusted = conf->trusted_proxies;
     conf->trust.trust_all = trust_all;
     conf->trust.hops = hops;
+    if (conf->secure_somewhere != 1)
+        return;
     if (conf->behind_proxy == 1 && !any_trust)
-        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, "posthog_secure: "
-                     "PostHogBehindProxy On without PostHogTrustedProxies, "
-                     "PostHogProxyHops or PostHogTrustAllProxies: forwarded "
-                     "headers are ignored (vhost %s:%u)", s->server_hostname,
-                     s->port);
+        warn(s, "PostHogBehindProxy On without PostHogTrustedProxies, "
+             "PostHogProxyHops or PostHogTrustAllProxies: forwarded headers "
+             "are ignored");
     if (conf->trust_all == 1 && hops)
-        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, "posthog_secure: "
-                     "PostHogProxyHops overrides PostHogTrustAllProxies "
-                     "(vhost %s:%u)", s->server_hostname, s->port);
+        warn(s, "PostHogProxyHops overrides PostHogTrustAllProxies");
     else if (trust_all && conf->resolve)
-        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, "posthog_secure: "
-                     "PostHogTrustAllProxies On takes the leftmost %s entry, "
-                     "which any client can forge unless every request "
-                     "passes a proxy that overwrites the header; "
-                     "PostHogProxyHops is the safe choice (vhost %s:%u)",
-                     conf->client_ip_header,
-                     s->server_hostname, s->port);
+        warn(s, apr_psprintf(p, "PostHogTrustAllProxies On "
+             "takes the leftmost %s entry, which any client can forge unless "
+             "every request passes a proxy that overwrites the header; "
+             "PostHogProxyHops is the safe choice", conf->client_ip_header));
 }
 
-int phs_client_ip_post_config(apr_pool_t *pconf, apr_pool_t *plog,
-                              apr_pool_t *ptemp, server_rec *s)
+/* mod_remoteip consumes its header before this module walks it: the walk
+ * would then start from an address the header gave, trusted twice. */
+static const char *remoteip_conflict(apr_pool_t *p, server_rec *s,
+                                     const phs_server_conf_t *conf)
 {
+    const ap_directive_t *vhost = phs_tree_vhost_of(s), *header;
+
+    if (!conf->resolve || !ap_find_linked_module("mod_remoteip.c"))
+        return NULL;
+    header = PHS_MERGE_PTR(phs_tree_find(vhost, "RemoteIPHeader"),
+                           phs_tree_find(NULL, "RemoteIPHeader"));
+    if (!header || strcasecmp(phs_tree_argument(p, header),
+                              conf->client_ip_header))
+        return NULL;
+    return apr_psprintf(p, "RemoteIPHeader (%s:%d) and PostHogClientIPHeader "
+                        "both name %s in vhost %s:%u: the client address "
+                        "would be read from it twice. Keep one: this "
+                        "module's trust directives, or mod_remoteip's (and "
+                        "mod_remoteip alone for RemoteIPProxyProtocol)",
+                        header->filename, header->line_num,
+                        conf->client_ip_header, s->server_hostname, s->port);
+}
+
+int phs_client_ip_check_config(apr_pool_t *pconf, apr_pool_t *plog,
+                               apr_pool_t *ptemp, server_rec *s)
+{
+    const char *err;
+
     (void)pconf;
     (void)plog;
-    (void)ptemp;
-    for (; s; s = s->next)
-        derive_trust(s, PHS_SERVER_CONF(s));
+    for (; s; s = s->next) {
+        derive_trust(ptemp, s, PHS_SERVER_CONF(s));
+        if ((err = remoteip_conflict(ptemp, s, PHS_SERVER_CONF(s)))) {
+            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,
+                         "%s", err);
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
     return OK;
 }
 
@@ -114,6 +150,11 @@ const phs_request_t *phs_client_state(request_rec *r)
     while (r->main || r->prev)
         r = r->main ? r->main : r->prev;
     return phs_request_state(r);
+}
+
+const char *phs_peer_ip(request_rec *r)
+{
+    return PHS_MERGE_PTR(phs_client_state(r)->peer_ip, r->useragent_ip);
 }
 
 int phs_request_is_https(request_rec *r)
@@ -229,24 +270,30 @@ static void forwarded_fields(request_rec *r, const phs_server_conf_t *conf,
                                     conf->client_ip_header);
 }
 
+/* The walk starts from httpd's client address as it stands after
+ * mod_remoteip, which sets it from the PROXY protocol (an AWS NLB, many
+ * Kubernetes ingresses); without mod_remoteip it is the TCP peer. */
 int phs_client_ip_resolve(request_rec *r)
 {
     const phs_server_conf_t *conf = PHS_SERVER_CONF(r->server);
     const char *header = conf->client_ip_header;
+    apr_sockaddr_t *start = r->useragent_addr;
     phs_request_t *state;
     const char *client_ip, *proto;
     phs_client_t client;
     phs_ip_t peer;
 
-    if (!conf->resolve || r->main || r->prev
-        || !phs_ip_from_sockaddr(r->connection->client_addr, &peer))
+    if (!conf->resolve || r->main || r->prev || !start
+        || !phs_ip_from_sockaddr(start, &peer))
         return DECLINED;
     state = phs_request_state(r);
+    state->peer_ip = r->useragent_ip;
     forwarded_fields(r, conf, &client_ip, &proto);
-    /* httpd's text of an IPv4 peer is already the canonical dotted quad. */
+    /* httpd's text of an IPv4 address is already the canonical dotted
+     * quad. */
     phs_client_resolve(r->pool, &conf->trust, &peer,
-                       r->connection->client_addr->family == APR_INET
-                       ? r->connection->client_ip : NULL, client_ip, &client);
+                       start->family == APR_INET ? r->useragent_ip : NULL,
+                       client_ip, &client);
     /* A client from the header means a trusted peer: no second lookup. */
     if (client.source != PHS_CLIENT_PEER
         || phs_peer_trusted(&conf->trust, &peer))
@@ -261,7 +308,7 @@ int phs_client_ip_resolve(request_rec *r)
                                              header, client.reason);
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "posthog_secure: %s "
                       "from peer %s; restricted paths are denied",
-                      state->unknown_reason, r->connection->client_ip);
+                      state->unknown_reason, state->peer_ip);
     }
     return DECLINED;
 }

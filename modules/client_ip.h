@@ -16,8 +16,10 @@ const char *phs_cmd_trusted_proxies_file(cmd_parms *cmd, void *dconf,
 const char *phs_cmd_proxy_hops(cmd_parms *cmd, void *dconf,
                                const char *value);
 
-int phs_client_ip_post_config(apr_pool_t *pconf, apr_pool_t *plog,
-                              apr_pool_t *ptemp, server_rec *s);
+/* check_config: what each vhost believes; refuses a header that
+ * mod_remoteip consumes too. */
+int phs_client_ip_check_config(apr_pool_t *pconf, apr_pool_t *plog,
+                               apr_pool_t *ptemp, server_rec *s);
 int phs_client_ip_resolve(request_rec *r);
 
 /* This request_rec's record, created on first use. */
@@ -25,5 +27,7 @@ phs_request_t *phs_request_state(request_rec *r);
 /* The record of the initial request, which holds the client's state. */
 const phs_request_t *phs_client_state(request_rec *r);
 int phs_request_is_https(request_rec *r);
+/* The address the client-IP walk started from (for logs). */
+const char *phs_peer_ip(request_rec *r);
 
 #endif

@@ -22,7 +22,8 @@ const char *phs_cmd_tristate_slot(cmd_parms *cmd, void *conf,
 
 /* ITERATE handler for a list of first path segments, or `none`: the set
  * (an apr_hash_t *) at the cmd_data offset in the directory record; the
- * first word in a scope starts an empty set, replacing the parent's. */
+ * first word in a scope starts an empty set, replacing the parent's.
+ * `none` with segments in one scope is an error. */
 const char *phs_cmd_segments_slot(cmd_parms *cmd, void *conf,
                                   const char *word);
 
@@ -38,15 +39,27 @@ int phs_auto_is_on(const request_rec *r);
 const char *phs_cmd_server_header_slot(cmd_parms *cmd, void *conf,
                                        const char *value);
 
-/* Adds one directive argument's addresses and CIDRs to set, then seals
- * it.  An argument without any address is an error. */
+/* Adds one directive argument's addresses and CIDRs to set, sealed once
+ * the configuration is read (in a .htaccess: at once).  An argument
+ * without any address is an error. */
 const char *phs_cmd_add_list(cmd_parms *cmd, phs_ip_set_t *set,
                              const char *list);
 
 /* Adds a file of addresses and CIDRs (relative paths from ServerRoot) to
- * set, then seals it.  An empty file gets a startup warning. */
+ * set, sealed as above.  An empty file gets a startup warning. */
 const char *phs_cmd_add_file(cmd_parms *cmd, phs_ip_set_t *set,
                              const char *path);
+
+/* PostHogSecure On|Off: in a .htaccess, only the half of the module that
+ * its AllowOverride classes cover (AuthConfig: access; FileInfo: headers). */
+const char *phs_cmd_secure(cmd_parms *cmd, void *dconf, const char *value);
+
+/* pre_config: starts the list of sets to seal; post_config: seals them
+ * (see phs_cmd_add_list). */
+int phs_directive_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
+                             apr_pool_t *ptemp);
+int phs_directive_seal_sets(apr_pool_t *pconf, apr_pool_t *plog,
+                            apr_pool_t *ptemp, server_rec *s);
 
 /* "NAME: MESSAGE", for errors. */
 const char *phs_cmd_error(cmd_parms *cmd, const char *message);

@@ -108,7 +108,7 @@ int phs_https_redirect(request_rec *r)
     const phs_server_conf_t *sconf = PHS_SERVER_CONF(r->server);
     const char *target;
 
-    if (conf->enabled != 1 || r->main || r->prev || !redirect_on(r, conf)
+    if (!phs_headers_enabled(r) || r->main || r->prev || !redirect_on(r, conf)
         || phs_request_is_https(r)
         || phs_path_first_segment_in(PHS_MERGE_PTR(conf->redirect_exempt,
                                                    default_redirect_exempt),

@@ -32,7 +32,11 @@ typedef enum {
 } phs_blocks_state_t;
 
 typedef struct {
-    int enabled;                    /* PostHogSecure */
+    /* PostHogSecure, in two halves: a .htaccess switches only the half its
+     * AllowOverride class covers. */
+    int access_enabled;             /* AuthConfig: allow-list, variables */
+    int headers_enabled;            /* FileInfo: cookies, redirect, HSTS,
+                                       headers for the backend */
     int ip_restriction;             /* PostHogIPRestriction */
     phs_blocks_state_t blocks_state;
     phs_ip_set_t *allowed;          /* with PHS_BLOCKS_LIST, sealed */
@@ -62,7 +66,10 @@ typedef struct {
     const char *hsts;               /* PostHogHSTS; "": Off */
     const char *secret_key;         /* PostHogSecretKey, resolved, checked */
     int from_environment;           /* PostHogFromEnvironment */
-    /* Derived once at post_config from the merged fields above. */
+    int secure_somewhere;           /* PostHogSecure On appears in this
+                                       vhost's configuration or the main
+                                       server's */
+    /* Derived once at check_config from the merged fields above. */
     int resolve;                    /* walk the client-IP header */
     phs_trust_t trust;
 } phs_server_conf_t;
@@ -70,11 +77,17 @@ typedef struct {
 /* What the module learnt about one request (r->request_config). */
 typedef struct {
     const char *access;          /* allowed, exempt or denied; NULL: no check */
+    int refused;                 /* denied, and answered with a 403 (an
+                                    ErrorDocument for a denial is denied
+                                    but served) */
     /* Set on the initial request only; internal redirects and subrequests
      * read them there (phs_client_state). */
     int client_unknown;          /* the client-IP header could not be trusted */
     const char *unknown_reason;
     int forwarded_https;         /* a trusted proxy's proto header said https */
+    const char *peer_ip;         /* the address the walk started from: the
+                                    TCP peer, or mod_remoteip's PROXY
+                                    protocol client */
 } phs_request_t;
 
 /* The build hides every other symbol (-fvisibility=hidden): calls between
@@ -93,6 +106,10 @@ extern module PHS_EXPORTED AP_MODULE_DECLARE_DATA posthog_secure_module;
 #define PHS_DIR_CONF(r) \
     ((phs_dir_conf_t *)ap_get_module_config((r)->per_dir_config, \
                                             &posthog_secure_module))
+
+/* The two halves of PostHogSecure, for this request_rec's location. */
+#define phs_access_enabled(r) (PHS_DIR_CONF(r)->access_enabled == 1)
+#define phs_headers_enabled(r) (PHS_DIR_CONF(r)->headers_enabled == 1)
 
 /* The first value that is set. */
 #define PHS_MERGE_INT(child, parent) \

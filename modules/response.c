@@ -7,7 +7,7 @@ ap_filter_rec_t *phs_response_filter_handle;
 void phs_response_insert_filter(request_rec *r)
 {
     /* By handle: adding by name would look the name up on every request. */
-    if (PHS_DIR_CONF(r)->enabled == 1)
+    if (phs_headers_enabled(r))
         ap_add_output_filter_handle(phs_response_filter_handle, NULL, r,
                                     r->connection);
 }

@@ -1,13 +1,11 @@
 #include "secret.h"
 #include "secret_key.h"
 #include "directive.h"
+#include "startup.h"
 
-#include <http_log.h>
 #include <apr_file_io.h>
 #include <apr_lib.h>
 #include <apr_strings.h>
-
-APLOG_USE_MODULE(posthog_secure);
 
 /* The longest key a key file may hold.  The line buffer has room for it,
  * a "\r" and the NUL; the "\n" after it is read on its own. */
@@ -37,9 +35,9 @@ static const char *key_from_file(cmd_parms *cmd, const char *path,
         return apr_psprintf(cmd->temp_pool, "%s is not a file", file);
     }
     if (info.protection & APR_FPROT_WREAD)
-        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, cmd->server, "%s: %s is "
-                     "readable by every user of this machine: chmod o-r it",
-                     cmd->cmd->name, file);
+        phs_startup_warn(cmd->server, apr_psprintf(cmd->pool, "%s: %s is "
+                         "readable by every user of this machine: chmod o-r "
+                         "it", cmd->cmd->name, file));
     *line = '\0';
     apr_file_gets(line, sizeof(line), f);
     /* A line cut short would be a different key, silently. */
@@ -82,10 +80,10 @@ const char *phs_cmd_secret_key(cmd_parms *cmd, void *dconf, const char *value)
         err = key_from_file(cmd, value + 5, &key);
     else {
         source = "written in the configuration";
-        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, cmd->server, "%s is "
-                     "written in the configuration, where whoever reads it "
-                     "or /server-info sees it: use env:NAME or file:PATH",
-                     cmd->cmd->name);
+        phs_startup_warn(cmd->server, apr_psprintf(cmd->pool, "%s is "
+                         "written in the configuration, where whoever reads "
+                         "it or /server-info sees it: use env:NAME or "
+                         "file:PATH", cmd->cmd->name));
     }
     if (err)
         return phs_cmd_error(cmd, err);

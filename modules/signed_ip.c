@@ -55,17 +55,51 @@ int phs_signed_ip_check_config(apr_pool_t *pconf, apr_pool_t *plog,
     return OK;
 }
 
-/* Whatever a client sends under these names is forged. */
+/* 1 when `key` is one of the three names, in any case, with `_` for any
+ * `-`: CGI, WSGI and other backends read both spellings as one. */
+static int is_signed_ip_field(const char *key)
+{
+    static const char *const names[] = {
+        PHS_CLIENT_IP_HEADER, PHS_CLIENT_IP_TIMESTAMP_HEADER,
+        PHS_CLIENT_IP_SIGNATURE_HEADER
+    };
+    int n;
+
+    if ((key[0] | 0x20) != 'x')
+        return 0;
+    for (n = 0; n < 3; n++) {
+        const char *k = key, *name = names[n];
+
+        for (; *k && *name; k++, name++)
+            if (*name == '-' ? *k != '-' && *k != '_'
+                             : (*k | 0x20) != (*name | 0x20))
+                break;
+        if (!*k && !*name)
+            return 1;
+    }
+    return 0;
+}
+
+/* Whatever a client sends under these names is forged: removed in the
+ * whole vhost wherever PostHogSecure On appears in it, before any
+ * location is known, so that no PostHogSecure Off location lets a forged
+ * triple through to the backend. */
 int phs_signed_ip_strip(request_rec *r)
 {
-    /* The three names share the first one as a prefix: one pass spares
-     * nearly every request three table scans. */
-    if (PHS_DIR_CONF(r)->enabled == 1
-        && phs_table_has(r->headers_in, PHS_CLIENT_IP_HEADER)) {
-        apr_table_unset(r->headers_in, PHS_CLIENT_IP_HEADER);
-        apr_table_unset(r->headers_in, PHS_CLIENT_IP_TIMESTAMP_HEADER);
-        apr_table_unset(r->headers_in, PHS_CLIENT_IP_SIGNATURE_HEADER);
-    }
+    const apr_array_header_t *fields;
+    const apr_table_entry_t *field;
+    int i;
+
+    if (PHS_SERVER_CONF(r->server)->secure_somewhere != 1)
+        return DECLINED;
+    fields = apr_table_elts(r->headers_in);
+    field = (const apr_table_entry_t *)fields->elts;
+    /* Unsetting moves the entries: scan again from where it happened. */
+    for (i = 0; i < fields->nelts; i++)
+        if (field[i].key && is_signed_ip_field(field[i].key)) {
+            apr_table_unset(r->headers_in, field[i].key);
+            i = -1;
+        }
     return DECLINED;
 }
 
@@ -75,7 +109,7 @@ int phs_signed_ip_add(request_rec *r)
     const char *key = PHS_SERVER_CONF(r->server)->secret_key, *signature;
     apr_int64_t now = apr_time_sec(r->request_time);
 
-    if (conf->enabled != 1 || conf->sign_client_ip != 1 || !key
+    if (!phs_headers_enabled(r) || conf->sign_client_ip != 1 || !key
         || phs_client_state(r)->client_unknown
         || !(signature = phs_client_ip_signature(r->pool, key,
                                                  r->useragent_ip, now)))

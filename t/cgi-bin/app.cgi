@@ -6,12 +6,17 @@ use warnings;
 
 my $body = '';
 read STDIN, $body, $ENV{CONTENT_LENGTH} if $ENV{CONTENT_LENGTH};
+# REQUEST_URI is the client's; after an internal redirect the script and
+# path info say what was served.
 my $line = join ' ', $ENV{REQUEST_METHOD}, $ENV{REQUEST_URI},
-    length $body, $ENV{REMOTE_ADDR} // '-';
+    length $body, $ENV{REMOTE_ADDR} // '-',
+    ($ENV{SCRIPT_NAME} // '') . ($ENV{PATH_INFO} // '');
 if (open my $hits, '>>', $ENV{PHS_HITS}) {
     print $hits "$line\n";
     close $hits;
 }
+# status=NNN in the query: answer with that status (a missing page).
+print "Status: $1\r\n" if ($ENV{QUERY_STRING} // '') =~ /(?:^|&)status=(\d{3})(?:&|$)/;
 print "Content-Type: text/plain\r\n\r\n";
 print "backend saw: $line\n";
 print "$_=", ($ENV{$_} // ''), "\n"

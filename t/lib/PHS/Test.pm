@@ -10,7 +10,7 @@ use File::Temp qw(tempdir);
 use Apache::Test ();
 
 our @EXPORT = qw(request port unique_marker backend_hits error_log_size
-                 error_log_since access_log_line configtest);
+                 error_log_since access_log_line configtest start_httpd);
 
 my $config = Apache::Test::config();
 my $vars = $config->{vars};
@@ -119,13 +119,18 @@ sub error_log_since {
     return <$fh> // '';
 }
 
-# Runs `httpd -t` on a minimal configuration plus $lines; returns
-# ($exit_status, $output).
-sub configtest {
-    my $lines = shift;
-    my $dir = tempdir(CLEANUP => 1);
+# A minimal configuration plus $lines in $dir/httpd.conf.  The module is
+# loaded before $lines unless they load it themselves (to choose the
+# LoadModule order); @MODULES@ in $lines is httpd's module directory and
+# @PHS_MODULE@ this module.
+sub write_config {
+    my ($dir, $lines) = @_;
     my $modules = $ENV{HTTPD_MODULES} || '/usr/lib/apache2/modules';
-    my $httpd = $vars->{httpd} || $ENV{HTTPD};
+    my $phs = "$vars->{top_dir}/.libs/mod_posthog_secure.so";
+    $lines =~ s/\@MODULES\@/$modules/g;
+    $lines =~ s/\@PHS_MODULE\@/$phs/g;
+    my $load = $lines =~ /LoadModule\s+posthog_secure_module/ ? ''
+        : qq{LoadModule posthog_secure_module "$phs"\n};
     open my $conf, '>', "$dir/httpd.conf" or die $!;
     print $conf <<"CONF";
 ServerRoot "$dir"
@@ -135,12 +140,67 @@ ErrorLog "$dir/error_log"
 ServerName localhost
 LoadModule mpm_event_module "$modules/mod_mpm_event.so"
 LoadModule authz_core_module "$modules/mod_authz_core.so"
-LoadModule posthog_secure_module "$vars->{top_dir}/.libs/mod_posthog_secure.so"
-$lines
+$load$lines
 CONF
     close $conf;
-    my $out = `"$httpd" -t -f "$dir/httpd.conf" 2>&1`;
+    return "$dir/httpd.conf";
+}
+
+sub httpd_binary { $vars->{httpd} || $ENV{HTTPD} }
+
+# Runs `httpd -t` on a minimal configuration plus $lines; returns
+# ($exit_status, $output).  timeout => S: killed after S seconds (exit
+# status 124).
+sub configtest {
+    my ($lines, %opt) = @_;
+    my $dir = tempdir(CLEANUP => 1);
+    my $file = write_config($dir, $lines);
+    my $httpd = httpd_binary();
+    my $watchdog = $opt{timeout} ? "timeout $opt{timeout} " : '';
+    my $out = `$watchdog"$httpd" -t -f "$file" 2>&1`;
     return ($? >> 8, $out);
+}
+
+# A free port on 127.0.0.1 (for a server the test starts itself).
+sub free_port {
+    my $sock = IO::Socket::IP->new(LocalHost => '127.0.0.1', LocalPort => 0,
+                                   Proto => 'tcp', Listen => 1)
+        or die "no free port: $@";
+    my $port = $sock->sockport;
+    close $sock;
+    return $port;
+}
+
+# Starts a real httpd of its own on 127.0.0.1:PORT (@PORT@ in $lines)
+# with the minimal configuration plus $lines; waits until it answers.
+# Returns { port, dir, error_log, stop => sub, graceful => sub }.
+sub start_httpd {
+    my $lines = shift;
+    my $dir = tempdir(CLEANUP => 1);
+    my $port = free_port();
+    $lines =~ s/\@PORT\@/$port/g;
+    my $file = write_config($dir, "Listen 127.0.0.1:$port\n$lines");
+    my $httpd = httpd_binary();
+    my $out = `"$httpd" -f "$file" -k start 2>&1`;
+    die "httpd did not start: $out" if $?;
+    my $server = { port => $port, dir => $dir, error_log => "$dir/error_log" };
+    my $up;
+    for (1 .. 200) {
+        last if $up = IO::Socket::IP->new(PeerHost => '127.0.0.1',
+                                          PeerPort => $port, Proto => 'tcp');
+        select undef, undef, undef, 0.025;
+    }
+    die "httpd on $port does not answer" unless $up;
+    close $up;
+    $server->{stop} = sub {
+        `"$httpd" -f "$file" -k stop 2>&1`;
+        for (1 .. 200) {
+            last unless -e "$dir/httpd.pid";
+            select undef, undef, undef, 0.025;
+        }
+    };
+    $server->{graceful} = sub { `"$httpd" -f "$file" -k graceful 2>&1` };
+    return $server;
 }
 
 1;
