@@ -5,3 +5,9 @@
 
 bench: $(MODULE) bench/bench_ip_set bench/bench_cookie
 	MODULE=$(MODULE) perl bench/httpd-bench
+
+# Configuration load: 100,000 directive lines against the same list from a
+# file (`apachectl configtest` time).
+.PHONY: bench-config
+bench-config: $(MODULE)
+	MODULE=$(MODULE) perl bench/config-load
