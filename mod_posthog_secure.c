@@ -54,8 +54,8 @@ static void *merge_dir_conf(apr_pool_t *p, void *parent_conf, void *child_conf)
         conf->blocks_state = parent->blocks_state;
         conf->allowed = parent->allowed;
     }
-    conf->exempt_segments = PHS_MERGE_PTR(child->exempt_segments,
-                                          parent->exempt_segments);
+    conf->exempt_paths = PHS_MERGE_PTR(child->exempt_paths,
+                                       parent->exempt_paths);
     conf->deny_message = PHS_MERGE_PTR(child->deny_message,
                                        parent->deny_message);
     conf->secure_cookies = PHS_MERGE_INT(child->secure_cookies,
@@ -139,11 +139,12 @@ static const command_rec directives[] = {
                  DIR_SLOT(ip_restriction),
                  RSRC_CONF | ACCESS_CONF | OR_AUTHCFG,
                  "Off to exempt this scope from the allow-list"),
-    AP_INIT_ITERATE("PostHogExemptPaths", phs_cmd_segments_slot,
-                    DIR_SLOT(exempt_segments),
+    AP_INIT_ITERATE("PostHogExemptPaths", phs_cmd_paths_slot,
+                    DIR_SLOT(exempt_paths),
                     RSRC_CONF | ACCESS_CONF,
-                    "First path segments open to every client (event "
-                    "ingestion), or 'none'"),
+                    "Paths open to every client (event ingestion, the "
+                    "SDKs' public calls): segments joined by '/', '!' to "
+                    "restrict a sub-path again; or 'none'"),
     AP_INIT_TAKE1("PostHogDenyMessage", phs_cmd_deny_message, NULL,
                   RSRC_CONF | ACCESS_CONF | OR_AUTHCFG,
                   "The text of the 403 response to a blocked client"),
@@ -196,10 +197,10 @@ static const command_rec directives[] = {
                   RSRC_CONF | ACCESS_CONF | OR_FILEINFO,
                   "On, Off or Auto (follows the secure-cookies setting): "
                   "redirect plain HTTP to HTTPS"),
-    AP_INIT_ITERATE("PostHogHTTPSRedirectExempt", phs_cmd_segments_slot,
+    AP_INIT_ITERATE("PostHogHTTPSRedirectExempt", phs_cmd_paths_slot,
                     DIR_SLOT(redirect_exempt), RSRC_CONF | ACCESS_CONF,
-                    "First path segments served over plain HTTP (health "
-                    "checks), or 'none'"),
+                    "Paths served over plain HTTP (health checks), as "
+                    "PostHogExemptPaths; or 'none'"),
     AP_INIT_TAKE1("PostHogHTTPSPort", phs_cmd_https_port, NULL, RSRC_CONF,
                   "The port of the HTTPS redirect target (443)"),
     AP_INIT_TAKE1("PostHogCanonicalHost", phs_cmd_canonical_host, NULL,

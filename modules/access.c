@@ -19,7 +19,7 @@ typedef enum { ACCESS_ALLOWED, ACCESS_EXEMPT, ACCESS_DENIED } access_t;
 static const char *const access_names[] = { "allowed", "exempt", "denied" };
 
 /* Built once per configuration cycle in pre_config. */
-static apr_hash_t *default_exempt_segments;
+static phs_path_set_t *default_exempt_paths;
 
 static phs_ip_set_t *scope_blocks(cmd_parms *cmd, phs_dir_conf_t *conf)
 {
@@ -79,20 +79,19 @@ int phs_access_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
 {
     (void)plog;
     (void)ptemp;
-    default_exempt_segments = phs_segment_set_make(pconf,
-                                                   PHS_DEFAULT_EXEMPT_PATHS);
+    default_exempt_paths = phs_path_set_parse(pconf, PHS_DEFAULT_EXEMPT_PATHS);
     return OK;
 }
 
 static access_t decide(request_rec *r, const phs_dir_conf_t *conf,
                        const char **reason)
 {
-    const apr_hash_t *exempt = PHS_MERGE_PTR(conf->exempt_segments,
-                                             default_exempt_segments);
+    const phs_path_set_t *exempt = PHS_MERGE_PTR(conf->exempt_paths,
+                                                 default_exempt_paths);
     const phs_request_t *state;
     phs_ip_t client;
 
-    if (conf->ip_restriction == 0 || phs_path_first_segment_in(exempt, r->uri))
+    if (conf->ip_restriction == 0 || phs_path_set_exempts(exempt, r->uri))
         return ACCESS_EXEMPT;
     if (conf->blocks_state != PHS_BLOCKS_LIST)
         return ACCESS_ALLOWED;

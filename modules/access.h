@@ -4,9 +4,15 @@
 
 #include "phs_conf.h"
 
+/* Event ingestion, the health checks, and the SDKs' public calls that
+ * carry only the project token; the personal-API-key endpoints below them
+ * stay restricted. */
 #define PHS_DEFAULT_EXEMPT_PATHS \
     "e i batch capture track engage s decide flags array static " \
-    "_health _readyz _livez messaging-preferences"
+    "_health _readyz _livez messaging-preferences " \
+    "api/surveys api/product_tours api/early_access_features " \
+    "api/web_experiments site_app api/conversations/v1/widget " \
+    "!flags/definitions"
 
 const char *phs_cmd_allowed_blocks(cmd_parms *cmd, void *dconf,
                                    const char *word);

@@ -161,26 +161,26 @@ const char *phs_cmd_tristate_slot(cmd_parms *cmd, void *conf,
     return phs_cmd_flag_slot(cmd, conf, value);
 }
 
-const char *phs_cmd_segments_slot(cmd_parms *cmd, void *conf,
-                                  const char *word)
+const char *phs_cmd_paths_slot(cmd_parms *cmd, void *conf, const char *word)
 {
-    apr_hash_t **set = (apr_hash_t **)((char *)conf + (apr_size_t)cmd->info);
+    phs_path_set_t **set = (phs_path_set_t **)((char *)conf
+                                               + (apr_size_t)cmd->info);
     /* The scope's first word makes the set; after `none` it stays empty. */
-    int after_none = *set && !apr_hash_count(*set);
+    int after_none = *set && !phs_path_set_count(*set);
     const char *err;
 
     if (!*set)
-        *set = apr_hash_make(cmd->pool);
+        *set = phs_path_set_make(cmd->pool);
     if (!strcasecmp(word, "none")) {
-        if (apr_hash_count(*set))
+        if (phs_path_set_count(*set))
             return phs_cmd_error(cmd, "'none' cannot be combined with "
-                                 "segments in one scope");
+                                 "paths in one scope");
         return NULL;
     }
     if (after_none)
         return phs_cmd_error(cmd, apr_psprintf(cmd->temp_pool, "'%s' "
                              "cannot follow 'none' in one scope", word));
-    if ((err = phs_segment_add(*set, word)))
+    if ((err = phs_path_set_add(*set, word)))
         return phs_cmd_error(cmd, err);
     return NULL;
 }

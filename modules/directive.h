@@ -20,12 +20,11 @@ const char *phs_cmd_server_flag_slot(cmd_parms *cmd, void *conf,
 const char *phs_cmd_tristate_slot(cmd_parms *cmd, void *conf,
                                   const char *value);
 
-/* ITERATE handler for a list of first path segments, or `none`: the set
- * (an apr_hash_t *) at the cmd_data offset in the directory record; the
+/* ITERATE handler for a list of path entries, or `none`: the set (a
+ * phs_path_set_t *) at the cmd_data offset in the directory record; the
  * first word in a scope starts an empty set, replacing the parent's.
- * `none` with segments in one scope is an error. */
-const char *phs_cmd_segments_slot(cmd_parms *cmd, void *conf,
-                                  const char *word);
+ * `none` with entries in one scope is an error. */
+const char *phs_cmd_paths_slot(cmd_parms *cmd, void *conf, const char *word);
 
 /* PostHogMode production|debug|test, in the server record. */
 const char *phs_cmd_mode(cmd_parms *cmd, void *conf, const char *value);

@@ -16,7 +16,7 @@ APLOG_USE_MODULE(posthog_secure);
 #define HSTS_HEADER "Strict-Transport-Security"
 
 /* Built once per configuration cycle in pre_config. */
-static apr_hash_t *default_redirect_exempt;
+static phs_path_set_t *default_redirect_exempt;
 
 const char *phs_cmd_https_port(cmd_parms *cmd, void *dconf, const char *value)
 {
@@ -75,8 +75,8 @@ int phs_https_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
 {
     (void)plog;
     (void)ptemp;
-    default_redirect_exempt = phs_segment_set_make(pconf,
-                                                   PHS_DEFAULT_REDIRECT_EXEMPT);
+    default_redirect_exempt = phs_path_set_parse(pconf,
+                                                 PHS_DEFAULT_REDIRECT_EXEMPT);
     return OK;
 }
 
@@ -110,9 +110,9 @@ int phs_https_redirect(request_rec *r)
 
     if (!phs_headers_enabled(r) || r->main || r->prev || !redirect_on(r, conf)
         || phs_request_is_https(r)
-        || phs_path_first_segment_in(PHS_MERGE_PTR(conf->redirect_exempt,
-                                                   default_redirect_exempt),
-                                     r->uri)
+        || phs_path_set_exempts(PHS_MERGE_PTR(conf->redirect_exempt,
+                                              default_redirect_exempt),
+                                r->uri)
         || !(target = phs_origin_target(r->pool, r->unparsed_uri)))
         return DECLINED;
     apr_table_setn(r->headers_out, "Location",

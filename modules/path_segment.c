@@ -3,36 +3,118 @@
 #include <apr_strings.h>
 #include <apr_lib.h>
 
+typedef enum { ENTRY_NONE = 0, ENTRY_RESTRICTED, ENTRY_EXEMPT } entry_t;
+
+/* A trie of segments: an entry ends at a node with a verdict. */
+typedef struct path_node_t path_node_t;
+struct path_node_t {
+    entry_t verdict;
+    apr_hash_t *children;       /* segment -> path_node_t; NULL: a leaf */
+};
+
+struct phs_path_set_t {
+    apr_pool_t *pool;
+    path_node_t root;
+    apr_size_t entries;
+};
+
+phs_path_set_t *phs_path_set_make(apr_pool_t *p)
+{
+    phs_path_set_t *set = apr_pcalloc(p, sizeof(*set));
+
+    set->pool = p;
+    return set;
+}
+
 static int segment_char_ok(unsigned char c)
 {
     return c > 0x20 && c != 0x7f && !strchr("/\\%?#", c);
 }
 
-const char *phs_segment_add(apr_hash_t *set, const char *segment)
+static int segment_ok(const char *segment, apr_size_t len)
 {
-    apr_pool_t *p = apr_hash_pool_get(set);
-    const char *c;
+    apr_size_t i;
 
-    if (!*segment || !strcmp(segment, ".") || !strcmp(segment, ".."))
-        return apr_psprintf(p, "'%s' is not a path segment", segment);
-    for (c = segment; *c; c++)
-        if (!segment_char_ok((unsigned char)*c))
-            return apr_psprintf(p, "'%s' is not a path segment: give the "
-                                "first segment alone, without '/', '\\', "
-                                "'%%', '?' or '#'", segment);
-    apr_hash_set(set, apr_pstrdup(p, segment), APR_HASH_KEY_STRING, "");
+    if (!len || (len == 1 && segment[0] == '.')
+        || (len == 2 && segment[0] == '.' && segment[1] == '.'))
+        return 0;
+    for (i = 0; i < len; i++)
+        if (!segment_char_ok((unsigned char)segment[i]))
+            return 0;
+    return 1;
+}
+
+static int entry_ok(const char *path)
+{
+    const char *end;
+
+    for (;; path = end + 1) {
+        end = strchr(path, '/');
+        if (!segment_ok(path, end ? (apr_size_t)(end - path) : strlen(path)))
+            return 0;
+        if (!end)
+            return 1;
+    }
+}
+
+static path_node_t *child(apr_pool_t *p, path_node_t *node,
+                          const char *segment, apr_size_t len)
+{
+    path_node_t *next;
+
+    if (!node->children)
+        node->children = apr_hash_make(p);
+    next = apr_hash_get(node->children, segment, len);
+    if (!next) {
+        next = apr_pcalloc(p, sizeof(*next));
+        apr_hash_set(node->children, apr_pstrmemdup(p, segment, len), len,
+                     next);
+    }
+    return next;
+}
+
+const char *phs_path_set_add(phs_path_set_t *set, const char *entry)
+{
+    entry_t verdict = *entry == '!' ? ENTRY_RESTRICTED : ENTRY_EXEMPT;
+    const char *path = entry + (verdict == ENTRY_RESTRICTED), *end;
+    path_node_t *node = &set->root;
+
+    if (!entry_ok(path))
+        return apr_psprintf(set->pool, "'%s' is not a path: whole segments "
+                            "joined by '/' (e, api/surveys, "
+                            "!flags/definitions), without a leading or "
+                            "trailing '/', '.' or '..' segments, '\\', "
+                            "'%%', '?', '#' or spaces", entry);
+    for (;; path = end + 1) {
+        end = strchr(path, '/');
+        node = child(set->pool, node, path,
+                     end ? (apr_size_t)(end - path) : strlen(path));
+        if (!end)
+            break;
+    }
+    if (node->verdict != ENTRY_NONE && node->verdict != verdict)
+        return apr_psprintf(set->pool, "'%s' contradicts an entry given "
+                            "before", entry);
+    if (node->verdict == ENTRY_NONE)
+        set->entries++;
+    node->verdict = verdict;
     return NULL;
 }
 
-apr_hash_t *phs_segment_set_make(apr_pool_t *p, const char *list)
+phs_path_set_t *phs_path_set_parse(apr_pool_t *p, const char *list)
 {
-    apr_hash_t *set = apr_hash_make(p);
+    phs_path_set_t *set = phs_path_set_make(p);
     char *copy = apr_pstrdup(p, list), *state, *word;
 
     for (word = apr_strtok(copy, " \t\r\n", &state); word;
          word = apr_strtok(NULL, " \t\r\n", &state))
-        phs_segment_add(set, word);
+        phs_path_set_add(set, word);
     return set;
+}
+
+apr_size_t phs_path_set_count(const phs_path_set_t *set)
+{
+    return set->entries;
 }
 
 /* Paths that a backend may resolve differently from httpd's routing. */
@@ -49,15 +131,26 @@ static int path_is_ambiguous(const char *path)
     return 0;
 }
 
-int phs_path_first_segment_in(const apr_hash_t *set, const char *path)
+int phs_path_set_exempts(const phs_path_set_t *set, const char *path)
 {
-    const char *end;
+    const path_node_t *node = &set->root;
+    const char *segment = path, *end;
+    entry_t verdict = ENTRY_NONE;
 
-    if (path[0] != '/')
-        return 0;
-    end = strchr(path + 1, '/');
-    /* The lookup first: most paths are not exempt and need no scan. */
-    return apr_hash_get((apr_hash_t *)set, path + 1,
-                        end ? end - (path + 1) : APR_HASH_KEY_STRING) != NULL
-           && !path_is_ambiguous(path);
+    /* Down the trie as far as the path's leading segments go: most paths
+     * stop at the first lookup, and none scans the list. */
+    while (node->children && *segment == '/') {
+        segment++;
+        end = strchr(segment, '/');
+        node = apr_hash_get(node->children, segment,
+                            end ? end - segment : APR_HASH_KEY_STRING);
+        if (!node)
+            break;
+        if (node->verdict != ENTRY_NONE)
+            verdict = node->verdict;
+        if (!end)
+            break;
+        segment = end;
+    }
+    return verdict == ENTRY_EXEMPT && !path_is_ambiguous(path);
 }

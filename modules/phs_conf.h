@@ -13,6 +13,7 @@
 
 #include "ip_set.h"
 #include "forwarded.h"
+#include "path_segment.h"
 
 #define PHS_UNSET (-1)
 #define PHS_AUTO 2          /* On|Off|Auto directives: 0, 1 or PHS_AUTO */
@@ -40,14 +41,14 @@ typedef struct {
     int ip_restriction;             /* PostHogIPRestriction */
     phs_blocks_state_t blocks_state;
     phs_ip_set_t *allowed;          /* with PHS_BLOCKS_LIST, sealed */
-    apr_hash_t *exempt_segments;    /* PostHogExemptPaths; NULL: default */
+    phs_path_set_t *exempt_paths;   /* PostHogExemptPaths; NULL: default */
     const char *deny_message;       /* PostHogDenyMessage; NULL: default */
     int secure_cookies;             /* PostHogSecureCookies: 0, 1, PHS_AUTO */
     int cookie_httponly;            /* PostHogCookieHttpOnly */
     apr_array_header_t *httponly_exempt; /* PostHogCookieHttpOnlyExempt */
     const char *cookie_samesite;    /* PostHogCookieSameSite; "Off": leave */
     int https_redirect;             /* PostHogHTTPSRedirect: 0, 1, PHS_AUTO */
-    apr_hash_t *redirect_exempt;    /* PostHogHTTPSRedirectExempt */
+    phs_path_set_t *redirect_exempt; /* PostHogHTTPSRedirectExempt */
     int sign_client_ip;             /* PostHogSignClientIP */
 } phs_dir_conf_t;
 
