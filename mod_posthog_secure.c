@@ -15,6 +15,7 @@
 #include "modules/signed_ip.h"
 #include "modules/cache_bypass.h"
 #include "modules/startup.h"
+#include "modules/backend_headers.h"
 
 #include <http_request.h>
 #include <http_protocol.h>
@@ -87,6 +88,7 @@ static void *create_server_conf(apr_pool_t *p, server_rec *s)
     conf->https_port = PHS_UNSET;
     conf->from_environment = PHS_UNSET;
     conf->secure_somewhere = PHS_UNSET;
+    conf->forwarded_headers = PHS_UNSET;
     return conf;
 }
 
@@ -116,6 +118,10 @@ static void *merge_server_conf(apr_pool_t *p, void *parent_conf,
                                            parent->from_environment);
     conf->secure_somewhere = PHS_MERGE_INT(child->secure_somewhere,
                                            parent->secure_somewhere);
+    conf->forwarded_headers = PHS_MERGE_INT(child->forwarded_headers,
+                                            parent->forwarded_headers);
+    conf->signing_key = PHS_MERGE_PTR(child->signing_key,
+                                      parent->signing_key);
     return conf;
 }
 
@@ -217,6 +223,14 @@ static const command_rec directives[] = {
                   SERVER_SLOT(from_environment), RSRC_CONF,
                   "On to read PostHog's environment variables "
                   "(ALLOWED_IP_BLOCKS, TRUSTED_PROXIES, SECRET_KEY...)"),
+    AP_INIT_TAKE1("PostHogForwardedHeaders", phs_cmd_forwarded_headers, NULL,
+                  RSRC_CONF, "rewrite (the default): the backend is told "
+                  "only the module's client and scheme; keep: client-sent "
+                  "forwarded headers pass, as with mod_remoteip"),
+    AP_INIT_TAKE1("PostHogSigningKey", phs_cmd_signing_key, NULL, RSRC_CONF,
+                  "The key that signs the client IP (PostHog's "
+                  "MANAGED_PROXY_SIGNING_KEYS): env:NAME, file:PATH, or the "
+                  "key itself (discouraged); default: the secret key"),
     AP_INIT_TAKE1("PostHogSignClientIP", phs_cmd_sign_client_ip,
                   DIR_SLOT(sign_client_ip), RSRC_CONF | ACCESS_CONF,
                   "On to send the backend the client IP signed with "
@@ -248,6 +262,8 @@ static void register_hooks(apr_pool_t *p)
     ap_hook_check_config(phs_cache_bypass_check_config, NULL, NULL,
                          APR_HOOK_MIDDLE);
     ap_hook_post_config(phs_directive_seal_sets, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_post_config(phs_backend_headers_post_config, NULL, NULL,
+                        APR_HOOK_MIDDLE);
     ap_hook_post_config(phs_startup_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_test_config(phs_startup_test_config, NULL, NULL, APR_HOOK_MIDDLE);
     /* Each request, in the order httpd runs them. */
@@ -263,6 +279,7 @@ static void register_hooks(apr_pool_t *p)
     ap_hook_check_access_ex(phs_access_refuse_again, NULL, NULL,
                             APR_HOOK_REALLY_FIRST, AP_AUTH_INTERNAL_PER_URI);
     ap_hook_fixups(phs_access_refuse_again, NULL, NULL, APR_HOOK_REALLY_FIRST);
+    ap_hook_fixups(phs_backend_headers_rewrite, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_fixups(phs_signed_ip_add, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_insert_filter(phs_response_insert_filter, NULL, NULL,
                           APR_HOOK_LAST);

@@ -1,8 +1,9 @@
 /* Fuzz target: the client-IP header walk (phs_client_resolve,
- * phs_forwarded_entry_parse) under several trust policies and peers,
- * against a model that walks the header split into an array of entries.
- * A forwarded client formats and parses back; the remainder is a prefix
- * of the header.
+ * phs_forwarded_entry_parse, phs_forwarded_element_parse) under several
+ * trust policies and peers, read as X-Forwarded-For and as RFC 7239
+ * Forwarded, against a model that walks the header split into an array of
+ * entries.  A forwarded client formats and parses back; the remainder is a
+ * prefix of the header; a plain `for=` element reads as its node does.
  *
  * Input: the header value; when it holds a '\n', the text before the first
  * one is also tried as the list of trusted proxies. */
@@ -10,6 +11,7 @@
 
 #include <string.h>
 
+#include <apr_lib.h>
 #include <apr_strings.h>
 
 #include "forwarded.h"
@@ -43,7 +45,17 @@ static int blank_text(const char *s, size_t len)
     return 1;
 }
 
-static apr_array_header_t *split_entries(apr_pool_t *p, const char *header)
+static int entry_or_element_parse(int rfc7239, const char *text, size_t len,
+                                   phs_ip_t *ip)
+{
+    int https;
+
+    return rfc7239 ? phs_forwarded_element_parse(text, len, ip, &https)
+                   : phs_forwarded_entry_parse(text, len, ip);
+}
+
+static apr_array_header_t *split_entries(apr_pool_t *p, const char *header,
+                                         int rfc7239)
 {
     apr_array_header_t *entries = apr_array_make(p, 8, sizeof(entry_t));
     size_t start = 0, len = strlen(header), i;
@@ -59,7 +71,7 @@ static apr_array_header_t *split_entries(apr_pool_t *p, const char *header)
         e->end = i;
         text = fuzz_exact_bytes(p, header + start, i - start);
         e->blank = blank_text(text, i - start);
-        e->parsed = phs_forwarded_entry_parse(text, i - start, &e->ip);
+        e->parsed = entry_or_element_parse(rfc7239, text, i - start, &e->ip);
         start = i + 1;
     }
     return entries;
@@ -219,9 +231,84 @@ static phs_ip_set_t *sealed_list(apr_pool_t *p, const char *list)
     return set;
 }
 
+static int is_token_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+           || (c >= '0' && c <= '9') || (c && strchr("!#$%&'*+-.^_`|~", c));
+}
+
+/* RFC 7239's node: no address when unknown or obfuscated; an obfuscated
+ * port is dropped; the rest reads as an X-Forwarded-For entry. */
+static int model_node(apr_pool_t *p, const char *value, phs_ip_t *ip)
+{
+    const char *colon = NULL, *c;
+    size_t len = strlen(value);
+
+    if (!len || value[0] == '_' || !strcasecmp(value, "unknown"))
+        return 0;
+    if (value[0] == '[') {
+        const char *close = strchr(value, ']');
+        if (close && close[1] == ':')
+            colon = close + 1;
+    }
+    else
+        colon = strchr(value, ':');
+    if (colon && colon[1] == '_' && !strchr(colon + 1, ':')) {
+        for (c = colon + 2; *c; c++)
+            if (!apr_isalnum(*c) && !strchr("._-", *c))
+                return 0;
+        len = (size_t)(colon - value);
+    }
+    return phs_forwarded_entry_parse(fuzz_exact_bytes(p, value, len), len, ip);
+}
+
+/* A lone `for=VALUE` or `for="VALUE"` element (no escapes) reads as its
+ * node; an unquoted value must be a token. */
+static const char *element_ok(apr_pool_t *p, const char *text, size_t len,
+                              const entry_t *e)
+{
+    char *element = apr_pstrmemdup(p, text, len), *value, *end;
+    int quoted, want;
+    phs_ip_t ip;
+
+    value = element + strspn(element, " \t");
+    end = value + strlen(value);
+    while (end > value && (end[-1] == ' ' || end[-1] == '\t'))
+        *--end = '\0';
+    if (strncasecmp(value, "for=", 4))
+        return NULL;
+    value += 4;
+    quoted = *value == '"';
+    if (quoted) {
+        if (end - value < 2 || end[-1] != '"')
+            return NULL;
+        *--end = '\0';
+        value++;
+        if (strpbrk(value, "\"\\"))
+            return NULL;
+        for (char *c = value; *c; c++)
+            if ((unsigned char)*c < 0x20 || *c == 0x7f)
+                return NULL;
+    }
+    else {
+        for (char *c = value; *c; c++)
+            if (!is_token_char(*c))
+                return NULL;
+        if (!*value)
+            return NULL;
+    }
+    want = model_node(p, value, &ip);
+    if (want != e->parsed || (want && !fuzz_ip_equal(&ip, &e->ip)))
+        return fuzz_broken(p, "element '%s' reads %s; its node says %s",
+                           fuzz_shown(p, element),
+                           e->parsed ? fuzz_ip_text(p, &e->ip) : "nothing",
+                           want ? fuzz_ip_text(p, &ip) : "nothing");
+    return NULL;
+}
+
 /* Blanks around an entry never change what it is. */
 static const char *entries_ok(apr_pool_t *p, const char *header,
-                              const apr_array_header_t *entries)
+                              const apr_array_header_t *entries, int rfc7239)
 {
     const entry_t *e = (const entry_t *)entries->elts;
     int i;
@@ -233,15 +320,19 @@ static const char *entries_ok(apr_pool_t *p, const char *header,
         size_t len = strlen(padded);
         const char *failure;
         phs_ip_t ip;
-        int parsed = phs_forwarded_entry_parse(fuzz_exact_bytes(p, padded,
-                                                                len),
-                                               len, &ip);
+        int parsed = entry_or_element_parse(rfc7239,
+                                            fuzz_exact_bytes(p, padded, len),
+                                            len, &ip);
 
         if (parsed != e[i].parsed
             || (parsed && !fuzz_ip_equal(&ip, &e[i].ip)))
             return fuzz_broken(p, "entry '%s' reads differently with blanks "
                                "around it", fuzz_shown(p, padded));
         if (parsed && (failure = fuzz_ip_round_trip(p, &e[i].ip)))
+            return failure;
+        if (rfc7239
+            && (failure = element_ok(p, header + e[i].start,
+                                     e[i].end - e[i].start, &e[i])))
             return failure;
     }
     return NULL;
@@ -270,12 +361,14 @@ static const char *resolve_all_peers(apr_pool_t *p, const char *policy,
 }
 
 static const char *resolve_fixed_policies(apr_pool_t *p, const char *header,
-                                          const apr_array_header_t *entries)
+                                          const apr_array_header_t *entries,
+                                          int rfc7239)
 {
     phs_ip_set_t *trusted = sealed_list(p, DEFAULT_TRUSTED);
     const phs_trust_t trust[] = {
-        { trusted, 0, 0 }, { NULL, 1, 0 }, { NULL, 0, 1 }, { NULL, 0, 2 },
-        { NULL, 0, 3 }, { trusted, 0, 2 },
+        { trusted, 0, 0, rfc7239 }, { NULL, 1, 0, rfc7239 },
+        { NULL, 0, 1, rfc7239 }, { NULL, 0, 2, rfc7239 },
+        { NULL, 0, 3, rfc7239 }, { trusted, 0, 2, rfc7239 },
     };
     static const char *const names[] = {
         "trusted list", "trust all", "hops=1", "hops=2", "hops=3",
@@ -295,9 +388,10 @@ static const char *resolve_fixed_policies(apr_pool_t *p, const char *header,
  * the peer too. */
 static const char *resolve_input_policy(apr_pool_t *p, const char *list,
                                         const char *header,
-                                        const apr_array_header_t *entries)
+                                        const apr_array_header_t *entries,
+                                        int rfc7239)
 {
-    const phs_trust_t trust = { sealed_list(p, list), 0, 0 };
+    const phs_trust_t trust = { sealed_list(p, list), 0, 0, rfc7239 };
     const char *first_token = apr_pstrndup(p, list, strcspn(list, ", \t"));
     phs_cidr_t first;
     int has_first = !phs_cidr_parse(p, first_token, &first);
@@ -306,22 +400,33 @@ static const char *resolve_input_policy(apr_pool_t *p, const char *list,
                              has_first ? &first.base : NULL);
 }
 
-const char *phs_check_forwarded(apr_pool_t *p, const char *data, size_t size)
+/* The header read one way: as X-Forwarded-For, or as RFC 7239 Forwarded. */
+static const char *check_reading(apr_pool_t *p, const char *data,
+                                 const char *newline, const char *header,
+                                 int rfc7239)
 {
-    const char *newline = memchr(data, '\n', size);
-    const char *header = newline ? newline + 1 : data, *failure;
-    apr_array_header_t *entries;
+    apr_array_header_t *entries = split_entries(p, header, rfc7239);
+    const char *failure;
 
-    header = fuzz_exact_string(p, header, size - (size_t)(header - data));
-    entries = split_entries(p, header);
-    if ((failure = entries_ok(p, header, entries))
-        || (failure = resolve_fixed_policies(p, header, entries)))
+    if ((failure = entries_ok(p, header, entries, rfc7239))
+        || (failure = resolve_fixed_policies(p, header, entries, rfc7239)))
         return failure;
     if (!newline)
         return NULL;
     return resolve_input_policy(p, fuzz_exact_string(p, data,
                                                      (size_t)(newline - data)),
-                                header, entries);
+                                header, entries, rfc7239);
+}
+
+const char *phs_check_forwarded(apr_pool_t *p, const char *data, size_t size)
+{
+    const char *newline = memchr(data, '\n', size);
+    const char *header = newline ? newline + 1 : data, *failure;
+
+    header = fuzz_exact_string(p, header, size - (size_t)(header - data));
+    if ((failure = check_reading(p, data, newline, header, 0)))
+        return failure;
+    return check_reading(p, data, newline, header, 1);
 }
 
 #ifdef PHS_LIBFUZZER

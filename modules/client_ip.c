@@ -76,6 +76,7 @@ static void derive_trust(apr_pool_t *p, server_rec *s,
     conf->trust.trusted = conf->trusted_proxies;
     conf->trust.trust_all = trust_all;
     conf->trust.hops = hops;
+    conf->trust.rfc7239 = !strcasecmp(conf->client_ip_header, "Forwarded");
     if (conf->secure_somewhere != 1)
         return;
     if (conf->behind_proxy == 1 && !any_trust)
@@ -294,10 +295,12 @@ int phs_client_ip_resolve(request_rec *r)
     phs_client_resolve(r->pool, &conf->trust, &peer,
                        start->family == APR_INET ? r->useragent_ip : NULL,
                        client_ip, &client);
-    /* A client from the header means a trusted peer: no second lookup. */
+    /* A client from the header means a trusted peer: no second lookup.
+     * RFC 7239 carries the scheme in the client's own element. */
     if (client.source != PHS_CLIENT_PEER
         || phs_peer_trusted(&conf->trust, &peer))
-        state->forwarded_https = proto_says_https(proto);
+        state->forwarded_https = conf->trust.rfc7239
+                                 ? client.https : proto_says_https(proto);
     if (client.source == PHS_CLIENT_FORWARDED && !use_client(r, conf, &client)) {
         client.source = PHS_CLIENT_UNKNOWN;
         client.reason = "gave an unusable address";

@@ -56,6 +56,25 @@ static const char *import_dir(apr_pool_t *p, phs_dir_conf_t *dconf)
     return NULL;
 }
 
+/* PostHog verifies with any of MANAGED_PROXY_SIGNING_KEYS; the first
+ * signs. */
+static const char *import_signing_key(apr_pool_t *p, phs_server_conf_t *sconf)
+{
+    const char *keys = getenv("MANAGED_PROXY_SIGNING_KEYS"), *problem;
+    char *first, *state;
+
+    if (sconf->signing_key || !phs_env_is_set(keys))
+        return NULL;
+    first = apr_strtok(apr_pstrdup(p, keys), ", \t", &state);
+    if (!first)
+        return "MANAGED_PROXY_SIGNING_KEYS holds no key";
+    if ((problem = phs_secret_key_problem(first)))
+        return apr_psprintf(p, "MANAGED_PROXY_SIGNING_KEYS: the first key: "
+                            "%s; %s", problem, PHS_SECRET_KEY_ADVICE);
+    sconf->signing_key = first;
+    return NULL;
+}
+
 /* Like PostHog, production refuses to run without a real key. */
 static const char *import_secret_key(apr_pool_t *p, phs_server_conf_t *sconf)
 {
@@ -82,7 +101,8 @@ static const char *import_environment(apr_pool_t *p, server_rec *s)
     const char *err;
 
     import_mode(sconf);
-    if ((err = import_proxies(p, sconf)) || (err = import_dir(p, dconf)))
+    if ((err = import_proxies(p, sconf)) || (err = import_dir(p, dconf))
+        || (err = import_signing_key(p, sconf)))
         return err;
     return import_secret_key(p, sconf);
 }

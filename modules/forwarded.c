@@ -7,6 +7,7 @@
 #include "forwarded.h"
 
 #include <apr_strings.h>
+#include <apr_lib.h>
 
 static int is_blank(char c)
 {
@@ -88,6 +89,129 @@ int phs_forwarded_entry_parse(const char *entry, apr_size_t len,
            && phs_ip_is_v4(out);
 }
 
+/* RFC 7230 token characters (header field names, RFC 7239 values). */
+static int is_tchar(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+           || (c >= '0' && c <= '9') || (c && strchr("!#$%&'*+-.^_`|~", c));
+}
+
+/* One pair's value at *s (a token, or a quoted-string unescaped into buf,
+ * `size` bytes); *s moves past it.  0 when malformed or too long. */
+static int pair_value(const char **s, const char *end, char *buf,
+                      apr_size_t size, text_t *value)
+{
+    const char *c = *s;
+    apr_size_t n = 0;
+
+    if (c < end && *c == '"') {
+        for (c++; c < end && *c != '"'; c++) {
+            if (*c == '\\' && ++c == end)
+                return 0;
+            if (n + 1 >= size || (unsigned char)*c < 0x20 || *c == 0x7f)
+                return 0;
+            buf[n++] = *c;
+        }
+        if (c == end)
+            return 0;
+        value->start = buf;
+        value->len = n;
+        *s = c + 1;
+        return 1;
+    }
+    for (value->start = c; c < end && is_tchar((unsigned char)*c); c++)
+        ;
+    value->len = (apr_size_t)(c - value->start);
+    *s = c;
+    return value->len > 0;
+}
+
+static int text_is(text_t text, const char *word)
+{
+    return text.len == strlen(word) && !strncasecmp(text.start, word, text.len);
+}
+
+/* The for= node: an address with an optional port, which may be
+ * obfuscated (`_x`); `unknown` and obfuscated nodes are no address. */
+static int node_parse(text_t node, phs_ip_t *out)
+{
+    const char *colon;
+    apr_size_t i;
+
+    if (!node.len || node.start[0] == '_' || text_is(node, "unknown"))
+        return 0;
+    colon = node.start[0] == '['
+            ? memchr(node.start, ']', node.len) : memchr(node.start, ':', node.len);
+    if (colon && node.start[0] == '[')
+        colon = colon + 1 < node.start + node.len && colon[1] == ':'
+                ? colon + 1 : NULL;
+    if (colon && colon + 1 < node.start + node.len && colon[1] == '_'
+        && !memchr(colon + 1, ':', (apr_size_t)(node.start + node.len - colon - 1))) {
+        for (i = (apr_size_t)(colon - node.start) + 2; i < node.len; i++)
+            if (!apr_isalnum(node.start[i]) && !strchr("._-", node.start[i]))
+                return 0;
+        node.len = (apr_size_t)(colon - node.start);
+    }
+    return phs_forwarded_entry_parse(node.start, node.len, out);
+}
+
+int phs_forwarded_element_parse(const char *element, apr_size_t len,
+                                phs_ip_t *out, int *https)
+{
+    const char *c = element, *end = element + len, *key;
+    char for_buf[PHS_IP_TEXT_MAX + 16], proto_buf[16];
+    text_t name, value, node = { NULL, 0 };
+    int seen_for = 0, seen_proto = 0;
+
+    *https = 0;
+    for (;;) {
+        while (c < end && is_blank(*c))
+            c++;
+        for (key = c; c < end && is_tchar((unsigned char)*c); c++)
+            ;
+        name.start = key;
+        name.len = (apr_size_t)(c - key);
+        if (!name.len || c == end || *c++ != '=')
+            return 0;
+        if (text_is(name, "for")) {
+            if (seen_for++ || !pair_value(&c, end, for_buf, sizeof(for_buf),
+                                          &value))
+                return 0;
+            node = value;
+        }
+        else if (text_is(name, "proto")) {
+            if (seen_proto++ || !pair_value(&c, end, proto_buf,
+                                            sizeof(proto_buf), &value))
+                return 0;
+            *https = text_is(value, "https");
+        }
+        else {
+            char other[256];
+
+            if (!pair_value(&c, end, other, sizeof(other), &value))
+                return 0;
+        }
+        while (c < end && is_blank(*c))
+            c++;
+        if (c == end)
+            break;
+        if (*c++ != ';')
+            return 0;
+    }
+    return seen_for && node_parse(node, out);
+}
+
+/* One entry of the client-IP header: its address, and for RFC 7239 its
+ * scheme. */
+static int entry_parse(const phs_trust_t *trust, text_t entry, phs_ip_t *ip,
+                       int *https)
+{
+    *https = 0;
+    return trust->rfc7239
+           ? phs_forwarded_element_parse(entry.start, entry.len, ip, https)
+           : phs_forwarded_entry_parse(entry.start, entry.len, ip);
+}
+
 /* Whether the hop that wrote the entry at `position` (1 = rightmost) is
  * consumed as a proxy rather than taken as the client. */
 static int consumed(const phs_trust_t *trust, const phs_ip_t *ip,
@@ -113,11 +237,13 @@ static const char *remainder_of(apr_pool_t *p, const char *header,
 
 /* The canonical text of a parsed entry's address.  A bare dotted quad
  * already is (the IPv4 parser takes no other spelling), so the common entry
- * is used as it stands; any other is formatted into `buf`
- * (PHS_IP_TEXT_MAX bytes). */
-static text_t canonical_text(text_t entry, const phs_ip_t *ip, char *buf)
+ * is used as it stands; any other, and every RFC 7239 element, is
+ * formatted into `buf` (PHS_IP_TEXT_MAX bytes). */
+static text_t address_text(const phs_trust_t *trust, text_t entry,
+                           const phs_ip_t *ip, char *buf)
 {
-    if (phs_ip_is_v4(ip) && !memchr(entry.start, ':', entry.len))
+    if (!trust->rfc7239 && phs_ip_is_v4(ip)
+        && !memchr(entry.start, ':', entry.len))
         return entry;
     entry.start = phs_ip_format(ip, buf);
     entry.len = strlen(buf);
@@ -169,7 +295,7 @@ void phs_client_resolve(apr_pool_t *p, const phs_trust_t *trust,
     apr_size_t header_len, size;
     const char *end, *start = NULL, *lead;
     text_t entry = { NULL, 0 }, peer_entry;
-    int position = 0;
+    int position = 0, https = 0;
     phs_ip_t ip;
 
     memset(out, 0, sizeof(*out));
@@ -195,15 +321,16 @@ void phs_client_resolve(apr_pool_t *p, const phs_trust_t *trust,
         if (entry.len == 0)
             continue;
         position++;
-        if (!phs_forwarded_entry_parse(entry.start, entry.len, &ip)) {
-            unknown(out, apr_psprintf(p, "unparseable entry '%s'",
+        if (!entry_parse(trust, entry, &ip, &https)) {
+            unknown(out, apr_psprintf(p, "unparseable %s '%s'",
+                                      trust->rfc7239 ? "element" : "entry",
                                       phs_text_quote(p, entry.start,
                                                      entry.len)));
             return;
         }
         if (start <= lead || !consumed(trust, &ip, position))
             break;
-        note_add(&note, canonical_text(entry, &ip, buf));
+        note_add(&note, address_text(trust, entry, &ip, buf));
     }
     if (trust->hops > 0 && position < trust->hops) {
         unknown(out, apr_psprintf(p, "%d entries, fewer than the %d proxy "
@@ -212,7 +339,8 @@ void phs_client_resolve(apr_pool_t *p, const phs_trust_t *trust,
     }
     if (position == 0)
         return;
-    entry = canonical_text(entry, &ip, buf);
+    entry = address_text(trust, entry, &ip, buf);
+    out->https = https;
     out->source = PHS_CLIENT_FORWARDED;
     out->client = ip;
     out->client_text = apr_pstrmemdup(p, entry.start, entry.len);

@@ -5,11 +5,14 @@
 
 #include "ip_set.h"
 
-/* Whom the module believes about the client-IP header. */
+/* Whom the module believes about the client-IP header, and how it reads. */
 typedef struct {
     const phs_ip_set_t *trusted;  /* trusted proxies (sealed), or NULL */
     int trust_all;                /* every peer; the leftmost entry wins */
     int hops;                     /* > 0: the Nth entry from the right */
+    int rfc7239;                  /* RFC 7239 `Forwarded` elements: each
+                                     entry's address is its for=, its
+                                     scheme its proto= */
 } phs_trust_t;
 
 typedef enum {
@@ -25,6 +28,8 @@ typedef struct {
     const char *remainder;  /* header entries left of the client, or NULL */
     const char *proxies;    /* the proxies consumed, peer first, or NULL */
     const char *reason;     /* with PHS_CLIENT_UNKNOWN */
+    int https;              /* rfc7239: the client's element says
+                               proto=https */
 } phs_client_t;
 
 /* 1 when the direct peer's forwarded headers (client IP, proto) count. */
@@ -34,6 +39,14 @@ int phs_peer_trusted(const phs_trust_t *trust, const phs_ip_t *peer);
  * spaces and tabs around it.  IPv4-mapped entries become IPv4. */
 int phs_forwarded_entry_parse(const char *entry, apr_size_t len,
                               phs_ip_t *out);
+
+/* Parses one RFC 7239 element (`for=192.0.2.60;proto=http;by=...`):
+ * its for= node, an address as above (quoted or not, `"[v6]:port"`, an
+ * obfuscated port `:_x`), into *out, and whether its proto= is https.
+ * 0 when the element is malformed, has no for=, or its node is `unknown`
+ * or obfuscated (`_hidden`): the client is then unknown. */
+int phs_forwarded_element_parse(const char *element, apr_size_t len,
+                                phs_ip_t *out, int *https);
 
 /* Resolves the client from the peer (and its canonical text, as
  * phs_ip_format writes it, or NULL to have it formatted) and the header's

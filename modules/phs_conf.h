@@ -67,6 +67,10 @@ typedef struct {
     const char *hsts;               /* PostHogHSTS; "": Off */
     const char *secret_key;         /* PostHogSecretKey, resolved, checked */
     int from_environment;           /* PostHogFromEnvironment */
+    int forwarded_headers;          /* PostHogForwardedHeaders: 1 rewrite
+                                       (PHS_UNSET too), 0 keep */
+    const char *signing_key;        /* PostHogSigningKey, resolved, checked;
+                                       NULL: the secret key signs */
     int secure_somewhere;           /* PostHogSecure On appears in this
                                        vhost's configuration or the main
                                        server's */

@@ -68,12 +68,12 @@ static const char *key_from_environment(cmd_parms *cmd, const char *name,
     return NULL;
 }
 
-/* Error messages never quote the key, only where it came from. */
-const char *phs_cmd_secret_key(cmd_parms *cmd, void *dconf, const char *value)
+/* The key a directive names, checked.  Error messages never quote the
+ * key, only where it came from. */
+static const char *key_of(cmd_parms *cmd, const char *value, const char **out)
 {
     const char *key = value, *source = value, *err = NULL, *problem;
 
-    (void)dconf;
     if (!strncmp(value, "env:", 4))
         err = key_from_environment(cmd, value + 4, &key);
     else if (!strncmp(value, "file:", 5))
@@ -91,6 +91,19 @@ const char *phs_cmd_secret_key(cmd_parms *cmd, void *dconf, const char *value)
         return phs_cmd_error(cmd, apr_psprintf(cmd->temp_pool, "unusable "
                              "key (%s): %s; %s", source, problem,
                              PHS_SECRET_KEY_ADVICE));
-    PHS_SERVER_CONF(cmd->server)->secret_key = key;
+    *out = key;
     return NULL;
+}
+
+const char *phs_cmd_secret_key(cmd_parms *cmd, void *dconf, const char *value)
+{
+    (void)dconf;
+    return key_of(cmd, value, &PHS_SERVER_CONF(cmd->server)->secret_key);
+}
+
+const char *phs_cmd_signing_key(cmd_parms *cmd, void *dconf,
+                                const char *value)
+{
+    (void)dconf;
+    return key_of(cmd, value, &PHS_SERVER_CONF(cmd->server)->signing_key);
 }

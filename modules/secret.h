@@ -1,5 +1,6 @@
-/* PostHogSecretKey: the key from the configuration, the environment or a
- * file, checked at startup and never shown (httpd glue). */
+/* PostHogSecretKey and PostHogSigningKey: a key from the configuration,
+ * the environment or a file, checked at startup and never shown (httpd
+ * glue). */
 #ifndef PHS_SECRET_H
 #define PHS_SECRET_H
 
@@ -7,5 +8,7 @@
 
 const char *phs_cmd_secret_key(cmd_parms *cmd, void *dconf,
                                const char *value);
+const char *phs_cmd_signing_key(cmd_parms *cmd, void *dconf,
+                                const char *value);
 
 #endif

@@ -6,10 +6,11 @@
 #include <apr_general.h>
 #include <apr_strings.h>
 
-enum trust_kind { NONE, LIST, ALL, HOPS1, HOPS2, HOPS3, LIST_HOPS2 };
+enum trust_kind { NONE, LIST, ALL, HOPS1, HOPS2, HOPS3, LIST_HOPS2,
+                  RFC_LIST, RFC_HOPS2, TRUSTS };
 static const char *const trust_names[] = {
     "no trust", "list", "trust all", "hops=1", "hops=2", "hops=3",
-    "list+hops=2"
+    "list+hops=2", "Forwarded, list", "Forwarded, hops=2"
 };
 
 /* Trusted proxies of the LIST configurations. */
@@ -113,9 +114,46 @@ static const walk_case_t cases[] = {
     { LIST_HOPS2, "203.0.113.9", "1.2.3.4, 5.6.7.8", P, NULL, NULL },
     { LIST_HOPS2, "10.0.0.1", "1.2.3.4, 5.6.7.8", F, "1.2.3.4", NULL },
     { LIST_HOPS2, "10.0.0.1", "5.6.7.8", U, NULL, NULL },
+    /* RFC 7239 Forwarded, its own examples first (sections 4, 7.1, 7.4,
+     * 6.3), from a trusted peer. */
+    { RFC_LIST, "10.0.0.1", "for=\"_gazonk\"", U, NULL, NULL },
+    { RFC_LIST, "10.0.0.1", "For=\"[2001:db8:cafe::17]:4711\"", F, "2001:db8:cafe::17", NULL },
+    { RFC_LIST, "10.0.0.1", "for=192.0.2.60;proto=http;by=203.0.113.43", F, "192.0.2.60", NULL },
+    { RFC_LIST, "10.0.0.1", "for=192.0.2.43, for=198.51.100.17", F, "198.51.100.17", "for=192.0.2.43" },
+    /* 2001:db8::/32 is in the trusted list: consumed. */
+    { RFC_LIST, "10.0.0.1", "for=192.0.2.43, for=\"[2001:db8:cafe::17]\"", F, "192.0.2.43", NULL },
+    { RFC_LIST, "10.0.0.1", "for=192.0.2.43, for=\"[2001:db9:cafe::17]\"", F, "2001:db9:cafe::17", "for=192.0.2.43" },
+    { RFC_LIST, "10.0.0.1", "for=192.0.2.43, for=10.1.1.1", F, "192.0.2.43", NULL },
+    { RFC_LIST, "10.0.0.1", "for=unknown", U, NULL, NULL },
+    { RFC_LIST, "10.0.0.1", "for=_hidden, for=_SEVKISEK", U, NULL, NULL },
+    /* Quoting, ports, case, spacing, other parameters. */
+    { RFC_LIST, "10.0.0.1", "for=\"192.0.2.43:47011\"", F, "192.0.2.43", NULL },
+    { RFC_LIST, "10.0.0.1", "for=\"192.0.2.43:_port\"", F, "192.0.2.43", NULL },
+    { RFC_LIST, "10.0.0.1", "for=\"[2001:db8::5]:_x\"", F, "2001:db8::5", NULL },
+    { RFC_LIST, "10.0.0.1", "by=10.1.1.1; FOR=198.51.100.7 ;host=\"a;b\"", F, "198.51.100.7", NULL },
+    { RFC_LIST, "10.0.0.1", "for=\"198.51\\.100.7\"", F, "198.51.100.7", NULL },
+    { RFC_LIST, "10.0.0.1", "for=198.51.100.7, for=\"[::ffff:10.1.1.1]\"", F, "198.51.100.7", NULL },
+    /* Malformed elements reached during the walk: unknown. */
+    { RFC_LIST, "10.0.0.1", "198.51.100.7", U, NULL, NULL },
+    { RFC_LIST, "10.0.0.1", "proto=https", U, NULL, NULL },
+    { RFC_LIST, "10.0.0.1", "for=198.51.100.7;for=10.1.1.1", U, NULL, NULL },
+    { RFC_LIST, "10.0.0.1", "for=\"198.51.100.7", U, NULL, NULL },
+    { RFC_LIST, "10.0.0.1", "for=198.51.100.7;", U, NULL, NULL },
+    { RFC_LIST, "10.0.0.1", "for=198.51.100.7 proto=http", U, NULL, NULL },
+    { RFC_LIST, "10.0.0.1", "for=[2001:db8::5]", U, NULL, NULL },
+    { RFC_LIST, "10.0.0.1", "for=\"[2001:db8::5]:99999\"", U, NULL, NULL },
+    { RFC_LIST, "10.0.0.1", "for=\"\"", U, NULL, NULL },
+    { RFC_LIST, "10.0.0.1", "for=posthog.example.com", U, NULL, NULL },
+    { RFC_LIST, "10.0.0.1", "for=198.51.100.7, for=\"a,b\"", U, NULL, NULL },
+    /* Malformed left of the client: kept, not fatal; untrusted peer:
+     * ignored; hop counts as with X-Forwarded-For. */
+    { RFC_LIST, "10.0.0.1", "garbage, for=198.51.100.7", F, "198.51.100.7", "garbage" },
+    { RFC_LIST, "203.0.113.9", "for=198.51.100.7", P, NULL, NULL },
+    { RFC_HOPS2, "203.0.113.9", "for=1.2.3.4, for=5.6.7.8, for=9.9.9.9", F, "5.6.7.8", "for=1.2.3.4" },
+    { RFC_HOPS2, "203.0.113.9", "for=9.9.9.9", U, NULL, NULL },
 };
 
-static phs_trust_t trusts[7];
+static phs_trust_t trusts[TRUSTS];
 
 static void make_trusts(apr_pool_t *p)
 {
@@ -131,6 +169,10 @@ static void make_trusts(apr_pool_t *p)
     trusts[HOPS3].hops = 3;
     trusts[LIST_HOPS2].trusted = list;
     trusts[LIST_HOPS2].hops = 2;
+    trusts[RFC_LIST].trusted = list;
+    trusts[RFC_LIST].rfc7239 = 1;
+    trusts[RFC_HOPS2].hops = 2;
+    trusts[RFC_HOPS2].rfc7239 = 1;
 }
 
 static phs_ip_t ip(const char *text)
@@ -168,6 +210,32 @@ static void run_case(apr_pool_t *p, const walk_case_t *c)
                sources[got.source], phs_ip_format(&got.client, buf),
                got.remainder ? got.remainder : "(none)",
                got.reason ? got.reason : "");
+}
+
+/* proto= of the client's element decides the scheme, no other element's. */
+static void test_rfc7239_proto(apr_pool_t *p)
+{
+    static const struct { const char *header; int https; } cases[] = {
+        { "for=198.51.100.7;proto=https", 1 },
+        { "for=198.51.100.7;proto=HTTPS", 1 },
+        { "for=198.51.100.7;proto=\"https\"", 1 },
+        { "for=198.51.100.7;proto=http", 0 },
+        { "for=198.51.100.7", 0 },
+        { "for=198.51.100.7;proto=https, for=10.1.1.1;proto=http", 1 },
+        { "for=198.51.100.7;proto=http, for=10.1.1.1;proto=https", 0 },
+        { "for=6.6.6.6;proto=https, for=198.51.100.7;proto=http", 0 },
+    };
+    phs_ip_t peer = ip("10.0.0.1");
+    phs_client_t got;
+    size_t i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+        phs_client_resolve(p, &trusts[RFC_LIST], &peer, NULL, cases[i].header,
+                           &got);
+        tap_ok(got.source == F && got.https == cases[i].https,
+               "Forwarded '%s': %s", cases[i].header,
+               cases[i].https ? "https" : "not https");
+    }
 }
 
 /* The consumed proxies are noted, peer first. */
@@ -291,6 +359,7 @@ int main(void)
     for (i = 0; i < sizeof(cases) / sizeof(*cases); i++)
         run_case(p, &cases[i]);
     test_proxies_note(p);
+    test_rfc7239_proto(p);
     test_long_headers(p);
     test_entry_parse();
     apr_pool_destroy(p);
