@@ -10,6 +10,7 @@
 #include "modules/secure_cookies.h"
 #include "modules/https.h"
 #include "modules/response.h"
+#include "modules/raw_response.h"
 #include "modules/secret.h"
 #include "modules/environment.h"
 #include "modules/signed_ip.h"
@@ -290,6 +291,14 @@ static void register_hooks(apr_pool_t *p)
     phs_response_filter_handle =
         ap_register_output_filter(PHS_RESPONSE_FILTER, phs_response_filter,
                                   NULL, AP_FTYPE_CONTENT_SET + 5);
+    /* Heads that skip the request filters: a connection filter, before
+     * mod_ssl's, so it reads the plain bytes. */
+    ap_hook_insert_filter(phs_raw_response_insert_filter, NULL, NULL,
+                          APR_HOOK_LAST);
+    phs_raw_response_filter_handle =
+        ap_register_output_filter(PHS_RAW_RESPONSE_FILTER,
+                                  phs_raw_response_filter, NULL,
+                                  AP_FTYPE_CONNECTION);
 }
 
 AP_DECLARE_MODULE(posthog_secure) = {

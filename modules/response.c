@@ -1,6 +1,7 @@
 #include "response.h"
 #include "secure_cookies.h"
 #include "https.h"
+#include "raw_response.h"
 
 ap_filter_rec_t *phs_response_filter_handle;
 
@@ -16,6 +17,7 @@ apr_status_t phs_response_filter(ap_filter_t *f, apr_bucket_brigade *bb)
 {
     phs_cookies_rewrite(f->r);
     phs_hsts_add(f->r);
+    phs_raw_response_step_aside(f->r);
     ap_remove_output_filter(f);
     return ap_pass_brigade(f->next, bb);
 }

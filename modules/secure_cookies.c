@@ -16,18 +16,36 @@ static apr_array_header_t *default_httponly_exempt;
 /* Warnings given once per child process. */
 static volatile apr_uint32_t warned_plain_http, warned_samesite_none;
 
+/* `none` in a scope: an empty list that replaces the parent's.  One
+ * object for every scope, so a name after it (or it after a name) in the
+ * same scope is seen and refused. */
+static apr_array_header_t no_exempt_names = { NULL, sizeof(char *), 0, 0, NULL };
+
+static const char *mixed_none_error(cmd_parms *cmd, const char *name)
+{
+    return phs_cmd_error(cmd, apr_psprintf(cmd->temp_pool, "'none' cannot be "
+                         "combined with names in one scope ('%s')", name));
+}
+
 const char *phs_cmd_httponly_exempt(cmd_parms *cmd, void *dconf,
                                     const char *word)
 {
     phs_dir_conf_t *conf = dconf;
     const char *err;
 
-    if (!conf->httponly_exempt)
-        conf->httponly_exempt = apr_array_make(cmd->pool, 4, sizeof(char *));
-    if (!strcasecmp(word, "none"))
+    if (!strcasecmp(word, "none")) {
+        if (conf->httponly_exempt && conf->httponly_exempt != &no_exempt_names)
+            return mixed_none_error(cmd, APR_ARRAY_IDX(conf->httponly_exempt,
+                                                       0, const char *));
+        conf->httponly_exempt = &no_exempt_names;
         return NULL;
+    }
+    if (conf->httponly_exempt == &no_exempt_names)
+        return mixed_none_error(cmd, word);
     if ((err = phs_cookie_pattern_check(cmd->temp_pool, word)))
         return phs_cmd_error(cmd, err);
+    if (!conf->httponly_exempt)
+        conf->httponly_exempt = apr_array_make(cmd->pool, 4, sizeof(char *));
     APR_ARRAY_PUSH(conf->httponly_exempt, const char *) = word;
     return NULL;
 }
@@ -108,16 +126,10 @@ static int first_warning(volatile apr_uint32_t *flag)
     return apr_atomic_read32(flag) == 0 && apr_atomic_cas32(flag, 1, 0) == 0;
 }
 
-void phs_cookies_rewrite(request_rec *r)
+static void warn_once(request_rec *r, const phs_cookie_policy_t *policy,
+                      int cookies, unsigned warnings)
 {
-    phs_cookie_policy_t policy;
-    unsigned warnings = 0;
-    int cookies;
-
-    policy_for(r, &policy);
-    cookies = rewrite_table(r, r->headers_out, &policy, &warnings)
-              + rewrite_table(r, r->err_headers_out, &policy, &warnings);
-    if (cookies && policy.secure && !phs_request_is_https(r)
+    if (cookies && policy->secure && !phs_request_is_https(r)
         && first_warning(&warned_plain_http))
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "posthog_secure: "
                       "Secure cookies sent over plain HTTP (%s): browsers "
@@ -132,4 +144,27 @@ void phs_cookies_rewrite(request_rec *r)
                       "a cookie with SameSite=None but without Secure (%s): "
                       "browsers reject it; turn PostHogSecureCookies On",
                       r->uri);
+}
+
+void phs_cookies_rewrite(request_rec *r)
+{
+    phs_cookie_policy_t policy;
+    unsigned warnings = 0;
+    int cookies;
+
+    policy_for(r, &policy);
+    cookies = rewrite_table(r, r->headers_out, &policy, &warnings)
+              + rewrite_table(r, r->err_headers_out, &policy, &warnings);
+    warn_once(r, &policy, cookies, warnings);
+}
+
+void phs_cookies_rewrite_raw_head(request_rec *r, const char *head,
+                                  apr_size_t len, phs_raw_head_t *out)
+{
+    phs_cookie_policy_t policy;
+    unsigned warnings = 0;
+
+    policy_for(r, &policy);
+    phs_raw_head_rewrite(r->pool, &policy, head, len, out, &warnings);
+    warn_once(r, &policy, out->cookies, warnings);
 }

@@ -1,9 +1,11 @@
 /* Secure cookies: directives and the Set-Cookie rewrite of a response
- * (httpd glue around cookie.c; response.c calls it from its filter). */
+ * (httpd glue around cookie.c; response.c calls it from its filter,
+ * raw_response.c for heads written past it). */
 #ifndef PHS_SECURE_COOKIES_H
 #define PHS_SECURE_COOKIES_H
 
 #include "phs_conf.h"
+#include "cookie.h"
 
 #define PHS_DEFAULT_HTTPONLY_EXEMPT "posthog_csrftoken csrftoken ph_*"
 
@@ -18,5 +20,10 @@ int phs_secure_cookies_on(const request_rec *r);
 
 /* Rewrites every Set-Cookie of r->headers_out and r->err_headers_out. */
 void phs_cookies_rewrite(request_rec *r);
+
+/* Rewrites the Set-Cookie fields of a response head that leaves past the
+ * header table (raw_response.c) with the cookie policy of r's scope. */
+void phs_cookies_rewrite_raw_head(request_rec *r, const char *head,
+                                  apr_size_t len, phs_raw_head_t *out);
 
 #endif

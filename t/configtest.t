@@ -93,9 +93,13 @@ my @bad = (
     ['PostHogSecretKey file:', "invalid path ''"],
     ['PostHogSecretKey file:/tmp', '/tmp is not a file'],
     ["<Location /x>\nPostHogSecretKey env:HOME\n</Location>", 'not allowed in <Location> context'],
+    ['PostHogCookieHttpOnlyExempt none sessionid', "'none' cannot be combined with names in one scope ('sessionid')"],
+    ['PostHogCookieHttpOnlyExempt sessionid NONE', "'none' cannot be combined with names in one scope ('sessionid')"],
+    ["PostHogCookieHttpOnlyExempt none\nPostHogCookieHttpOnlyExempt ph_*", "'none' cannot be combined with names in one scope ('ph_*')"],
+    ["<Location /x>\nPostHogCookieHttpOnlyExempt a b\nPostHogCookieHttpOnlyExempt none\n</Location>", "'none' cannot be combined with names in one scope ('a')"],
 );
 
-plan tests => 3 * @bad + 2;
+plan tests => 3 * @bad + 4;
 
 for my $case (@bad) {
     my ($line, $token) = @$case;
@@ -141,4 +145,15 @@ PostHogHSTS "max-age=31536000; includeSubDomains; preload"
 </Location>
 GOOD
 ok t_cmp($status, 0, 'a good configuration passes httpd -t');
+ok t_cmp($out, qr/Syntax OK/, 'Syntax OK');
+
+# `none` alone, twice, or in a scope under names, is fine.
+($status, $out) = configtest(<<"GOOD");
+PostHogCookieHttpOnlyExempt sessionid
+<Location /none>
+    PostHogCookieHttpOnlyExempt none
+    PostHogCookieHttpOnlyExempt none
+</Location>
+GOOD
+ok t_cmp($status, 0, "'none' in a scope of its own passes httpd -t");
 ok t_cmp($out, qr/Syntax OK/, 'Syntax OK');
