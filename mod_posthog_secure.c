@@ -3,20 +3,20 @@
  * This file is the module's face: the directive table, the configuration
  * records' create and merge, and the hook registration.  The work lives in
  * modules/, one file pair per concern. */
-#include "modules/phs_conf.h"
-#include "modules/access.h"
-#include "modules/directive.h"
-#include "modules/client_ip.h"
-#include "modules/secure_cookies.h"
-#include "modules/https.h"
-#include "modules/response.h"
-#include "modules/raw_response.h"
-#include "modules/secret.h"
-#include "modules/environment.h"
-#include "modules/signed_ip.h"
-#include "modules/cache_bypass.h"
-#include "modules/startup.h"
-#include "modules/backend_headers.h"
+#include "mod_phs_conf.h"
+#include "mod_phs_access.h"
+#include "mod_phs_directive.h"
+#include "mod_phs_client_ip.h"
+#include "mod_phs_cookie.h"
+#include "mod_phs_https.h"
+#include "mod_phs_response.h"
+#include "mod_phs_raw_response.h"
+#include "mod_phs_secret_key.h"
+#include "mod_phs_env.h"
+#include "mod_phs_signed_ip.h"
+#include "mod_phs_cache_bypass.h"
+#include "mod_phs_startup.h"
+#include "mod_phs_forwarded_headers.h"
 
 #include <http_request.h>
 #include <http_protocol.h>

@@ -11,7 +11,7 @@
 #include "apr_pools.h"
 #include "apr_strings.h"
 
-#include "path_segment.h"
+#include "phs_path_set.h"
 
 #define SECONDS_PER_RUN 0.3
 #define ITERATIONS_PER_CLOCK_READ 1000

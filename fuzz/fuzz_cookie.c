@@ -17,7 +17,8 @@
 
 #include <apr_strings.h>
 
-#include "cookie.h"
+#include "phs_cookie.h"
+#include "phs_raw_response.h"
 
 typedef struct {
     const char *name;

@@ -2,7 +2,8 @@
  * heads), exempt-name matching and the PostHogCookieHttpOnlyExempt pattern
  * grammar. */
 #include "tap.h"
-#include "cookie.h"
+#include "phs_cookie.h"
+#include "phs_raw_response.h"
 
 #include <stdlib.h>
 
