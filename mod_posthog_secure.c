@@ -89,6 +89,7 @@ static void *create_server_conf(apr_pool_t *p, server_rec *s)
     conf->https_port = PHS_UNSET;
     conf->from_environment = PHS_UNSET;
     conf->secure_somewhere = PHS_UNSET;
+    conf->signs_somewhere = PHS_UNSET;
     conf->forwarded_headers = PHS_UNSET;
     return conf;
 }
@@ -119,6 +120,8 @@ static void *merge_server_conf(apr_pool_t *p, void *parent_conf,
                                            parent->from_environment);
     conf->secure_somewhere = PHS_MERGE_INT(child->secure_somewhere,
                                            parent->secure_somewhere);
+    conf->signs_somewhere = PHS_MERGE_INT(child->signs_somewhere,
+                                          parent->signs_somewhere);
     conf->forwarded_headers = PHS_MERGE_INT(child->forwarded_headers,
                                             parent->forwarded_headers);
     conf->signing_key = PHS_MERGE_PTR(child->signing_key,
@@ -169,7 +172,8 @@ static const command_rec directives[] = {
                   SERVER_SLOT(trust_all), RSRC_CONF,
                   "On to take the leftmost client-IP header entry from any "
                   "peer (spoofable; PostHog compatibility)"),
-    AP_INIT_TAKE1("PostHogProxyHops", phs_cmd_proxy_hops, NULL, RSRC_CONF,
+    AP_INIT_TAKE1("PostHogProxyHops", phs_cmd_server_int_slot,
+                  PHS_INT_SLOT(proxy_hops, 1, 100, "a hop count"), RSRC_CONF,
                   "The client is the Nth client-IP header entry from the "
                   "right"),
     AP_INIT_TAKE1("PostHogClientIPHeader", phs_cmd_server_header_slot,
@@ -208,7 +212,8 @@ static const command_rec directives[] = {
                     DIR_SLOT(redirect_exempt), RSRC_CONF | ACCESS_CONF,
                     "Paths served over plain HTTP (health checks), as "
                     "PostHogExemptPaths; or 'none'"),
-    AP_INIT_TAKE1("PostHogHTTPSPort", phs_cmd_https_port, NULL, RSRC_CONF,
+    AP_INIT_TAKE1("PostHogHTTPSPort", phs_cmd_server_int_slot,
+                  PHS_INT_SLOT(https_port, 1, 65535, "a port"), RSRC_CONF,
                   "The port of the HTTPS redirect target (443)"),
     AP_INIT_TAKE1("PostHogCanonicalHost", phs_cmd_canonical_host, NULL,
                   RSRC_CONF, "The host of the HTTPS redirect target "
@@ -246,55 +251,57 @@ static const char *const after_remoteip[] = { "mod_remoteip.c", NULL };
 static void register_hooks(apr_pool_t *p)
 {
     (void)p;
-    /* Startup. */
+    /* Reading the configuration: per-generation state, then the checks
+     * (the environment first: it may bring the key signing needs). */
     ap_hook_pre_config(phs_startup_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_pre_config(phs_directive_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_pre_config(phs_access_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
-    ap_hook_pre_config(phs_cookies_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_pre_config(phs_https_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
-    ap_hook_pre_config(phs_signed_ip_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
-    /* The environment first: it may bring the key signing needs. */
-    ap_hook_check_config(phs_environment_check_config, NULL, NULL,
-                         APR_HOOK_FIRST);
+    ap_hook_check_config(phs_env_check_config, NULL, NULL, APR_HOOK_FIRST);
     ap_hook_check_config(phs_client_ip_check_config, NULL, NULL,
                          APR_HOOK_MIDDLE);
     ap_hook_check_config(phs_signed_ip_check_config, NULL, NULL,
                          APR_HOOK_MIDDLE);
     ap_hook_check_config(phs_cache_bypass_check_config, NULL, NULL,
                          APR_HOOK_MIDDLE);
+    /* Starting: sets sealed, startup warnings given once. */
     ap_hook_post_config(phs_directive_seal_sets, NULL, NULL, APR_HOOK_MIDDLE);
-    ap_hook_post_config(phs_backend_headers_post_config, NULL, NULL,
+    ap_hook_post_config(phs_forwarded_headers_post_config, NULL, NULL,
                         APR_HOOK_MIDDLE);
     ap_hook_post_config(phs_startup_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_test_config(phs_startup_test_config, NULL, NULL, APR_HOOK_MIDDLE);
-    /* Each request, in the order httpd runs them. */
+
+    /* 1. post_read_request, after mod_remoteip: forged headers, client. */
     ap_hook_post_read_request(phs_signed_ip_strip, after_remoteip, NULL,
                               APR_HOOK_FIRST);
     ap_hook_post_read_request(phs_client_ip_resolve, after_remoteip, NULL,
                               APR_HOOK_FIRST);
+    /* 2. post_perdir_config: internal redirects and subrequests decided. */
     ap_hook_post_perdir_config(phs_access_check_derived, NULL, NULL,
                                APR_HOOK_REALLY_FIRST);
+    /* 3. header_parser: plain HTTP redirected. */
     ap_hook_header_parser(phs_https_redirect, NULL, NULL, APR_HOOK_FIRST);
+    /* 4. access: the allow-list; a denial holds under Satisfy Any. */
     ap_hook_check_access(phs_access_check, NULL, NULL, APR_HOOK_FIRST,
                          AP_AUTH_INTERNAL_PER_URI);
     ap_hook_check_access_ex(phs_access_refuse_again, NULL, NULL,
                             APR_HOOK_REALLY_FIRST, AP_AUTH_INTERNAL_PER_URI);
+    /* 5. fixups: refused again, then what the backend is told. */
     ap_hook_fixups(phs_access_refuse_again, NULL, NULL, APR_HOOK_REALLY_FIRST);
-    ap_hook_fixups(phs_backend_headers_rewrite, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_fixups(phs_forwarded_headers_rewrite, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_fixups(phs_signed_ip_add, NULL, NULL, APR_HOOK_MIDDLE);
+    /* 6. output: the cookie and HSTS filter, after every content-set
+     * filter (mod_headers' `Header` included), before the headers go; the
+     * connection filter for heads that skip it, before mod_ssl's. */
     ap_hook_insert_filter(phs_response_insert_filter, NULL, NULL,
                           APR_HOOK_LAST);
     ap_hook_insert_error_filter(phs_response_insert_filter, NULL, NULL,
                                 APR_HOOK_LAST);
-    /* After every content-set filter (mod_headers' `Header` included), so
-     * cookies those add are rewritten too; before the headers are sent. */
+    ap_hook_insert_filter(phs_raw_response_insert_filter, NULL, NULL,
+                          APR_HOOK_LAST);
     phs_response_filter_handle =
         ap_register_output_filter(PHS_RESPONSE_FILTER, phs_response_filter,
                                   NULL, AP_FTYPE_CONTENT_SET + 5);
-    /* Heads that skip the request filters: a connection filter, before
-     * mod_ssl's, so it reads the plain bytes. */
-    ap_hook_insert_filter(phs_raw_response_insert_filter, NULL, NULL,
-                          APR_HOOK_LAST);
     phs_raw_response_filter_handle =
         ap_register_output_filter(PHS_RAW_RESPONSE_FILTER,
                                   phs_raw_response_filter, NULL,

@@ -118,7 +118,7 @@ static void deny(request_rec *r, const phs_dir_conf_t *conf,
                  const char *reason)
 {
     ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                  "posthog_secure: denied client %s (peer %s) for %s: %s",
+                  "denied client %s (peer %s) for %s: %s",
                   r->useragent_ip, phs_peer_ip(r), r->uri, reason);
     if (!ap_response_code_string(r, ap_index_of_response(HTTP_FORBIDDEN)))
         ap_custom_response(r, HTTP_FORBIDDEN,

@@ -25,7 +25,7 @@ static void warn_if_bypassed(apr_pool_t *p, server_rec *s)
     where = vhost ? apr_psprintf(p, "the <VirtualHost> at %s:%d",
                                  vhost->filename, vhost->line_num)
                   : "the main server";
-    phs_startup_warn(s, apr_psprintf(s->process->pconf, "posthog_secure: in "
+    phs_startup_warn(s, apr_psprintf(s->process->pconf, "in "
                      "%s, mod_cache answers from its cache (CacheEnable at "
                      "%s:%d) before any access check, since CacheQuickHandler "
                      "is On (its default): a client outside "

@@ -12,8 +12,6 @@
 
 APLOG_USE_MODULE(posthog_secure);
 
-#define MAX_PROXY_HOPS 100
-
 static phs_ip_set_t *server_proxies(cmd_parms *cmd)
 {
     phs_server_conf_t *conf = PHS_SERVER_CONF(cmd->server);
@@ -37,23 +35,9 @@ const char *phs_cmd_trusted_proxies_file(cmd_parms *cmd, void *dconf,
     return phs_cmd_add_file(cmd, server_proxies(cmd), path);
 }
 
-const char *phs_cmd_proxy_hops(cmd_parms *cmd, void *dconf, const char *value)
-{
-    char *end;
-    apr_int64_t hops = apr_strtoi64(value, &end, 10);
-
-    (void)dconf;
-    if (!apr_isdigit(*value) || *end || hops < 1 || hops > MAX_PROXY_HOPS)
-        return phs_cmd_error(cmd, apr_psprintf(cmd->temp_pool, "'%s' is not "
-                             "a hop count from 1 to %d", value,
-                             MAX_PROXY_HOPS));
-    PHS_SERVER_CONF(cmd->server)->proxy_hops = (int)hops;
-    return NULL;
-}
-
 static void warn(server_rec *s, const char *message)
 {
-    phs_startup_warn(s, apr_psprintf(s->process->pconf, "posthog_secure: %s "
+    phs_startup_warn(s, apr_psprintf(s->process->pconf, "%s "
                                      "(vhost %s:%u)", message,
                                      s->server_hostname, s->port));
 }
@@ -278,7 +262,7 @@ int phs_client_ip_resolve(request_rec *r)
         state->client_unknown = 1;
         state->unknown_reason = apr_psprintf(r->pool, "client unknown: %s %s",
                                              header, client.reason);
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "posthog_secure: %s "
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "%s "
                       "from peer %s; restricted paths are denied",
                       state->unknown_reason, state->peer_ip);
     }

@@ -13,8 +13,6 @@ const char *phs_cmd_trusted_proxies(cmd_parms *cmd, void *dconf,
                                     const char *word);
 const char *phs_cmd_trusted_proxies_file(cmd_parms *cmd, void *dconf,
                                          const char *path);
-const char *phs_cmd_proxy_hops(cmd_parms *cmd, void *dconf,
-                               const char *value);
 
 /* check_config: what each vhost believes; refuses a header that
  * mod_remoteip consumes too. */

@@ -71,6 +71,9 @@ typedef struct {
                                        (PHS_UNSET too), 0 keep */
     const char *signing_key;        /* PostHogSigningKey, resolved, checked;
                                        NULL: the secret key signs */
+    int signs_somewhere;            /* PostHogSignClientIP On appears in
+                                       this vhost's configuration or the
+                                       main server's */
     int secure_somewhere;           /* PostHogSecure On appears in this
                                        vhost's configuration or the main
                                        server's */

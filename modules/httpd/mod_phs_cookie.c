@@ -12,8 +12,14 @@
 
 APLOG_USE_MODULE(posthog_secure);
 
-/* Built once per configuration cycle in pre_config. */
-static apr_array_header_t *default_httponly_exempt;
+/* The cookies PostHog's frontend reads from JavaScript (its CSRF token,
+ * its instance and project cookies): never HttpOnly unless configured. */
+static const char *const default_exempt_names[] = {
+    "posthog_csrftoken", "csrftoken", "ph_*"
+};
+static const apr_array_header_t default_httponly_exempt = {
+    NULL, sizeof(char *), 3, 3, (char *)default_exempt_names
+};
 
 /* Warnings given once per child process. */
 static volatile apr_uint32_t warned_plain_http, warned_samesite_none;
@@ -67,25 +73,14 @@ const char *phs_cmd_samesite(cmd_parms *cmd, void *dconf, const char *value)
                          "Lax, Strict, None or Off", value));
 }
 
-int phs_cookies_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
-                           apr_pool_t *ptemp)
-{
-    char *list = apr_pstrdup(ptemp, PHS_DEFAULT_HTTPONLY_EXEMPT), *state, *w;
-
-    (void)plog;
-    default_httponly_exempt = apr_array_make(pconf, 4, sizeof(char *));
-    for (w = apr_strtok(list, " ", &state); w; w = apr_strtok(NULL, " ", &state))
-        APR_ARRAY_PUSH(default_httponly_exempt, const char *) =
-            apr_pstrdup(pconf, w);
-    return OK;
-}
-
 int phs_secure_cookies_on(const request_rec *r)
 {
     const phs_dir_conf_t *conf = PHS_DIR_CONF(r);
+    int mode = PHS_SERVER_CONF(r->server)->mode;
 
+    /* Auto is PostHog's rule: on unless DEBUG or TEST. */
     if (conf->secure_cookies == PHS_UNSET || conf->secure_cookies == PHS_AUTO)
-        return phs_auto_is_on(r);
+        return mode == PHS_UNSET || mode == PHS_MODE_PRODUCTION;
     return conf->secure_cookies;
 }
 
@@ -96,7 +91,7 @@ static void policy_for(request_rec *r, phs_cookie_policy_t *policy)
     policy->secure = phs_secure_cookies_on(r);
     policy->httponly = conf->cookie_httponly != 0;
     policy->httponly_exempt = PHS_MERGE_PTR(conf->httponly_exempt,
-                                            default_httponly_exempt);
+                                            &default_httponly_exempt);
     policy->samesite = conf->cookie_samesite
                        && strcmp(conf->cookie_samesite, "Off")
                        ? conf->cookie_samesite : NULL;
@@ -133,18 +128,18 @@ static void warn_once(request_rec *r, const phs_cookie_policy_t *policy,
 {
     if (cookies && policy->secure && !phs_request_is_https(r)
         && first_warning(&warned_plain_http))
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "posthog_secure: "
-                      "Secure cookies sent over plain HTTP (%s): browsers "
-                      "drop them and PostHog logins loop. Serve PostHog over "
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "Secure cookies sent "
+                      "over plain HTTP (%s): browsers drop them and PostHog "
+                      "logins loop. Serve PostHog over "
                       "HTTPS (behind a TLS proxy: PostHogTrustedProxies, so "
                       "its X-Forwarded-Proto counts), or use "
                       "PostHogSecureCookies Off or PostHogMode debug for a "
                       "test setup", r->uri);
     if ((warnings & PHS_COOKIE_WARN_SAMESITE_NONE_INSECURE)
         && first_warning(&warned_samesite_none))
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "posthog_secure: "
-                      "a cookie with SameSite=None but without Secure (%s): "
-                      "browsers reject it; turn PostHogSecureCookies On",
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "a cookie with "
+                      "SameSite=None but without Secure (%s): browsers reject "
+                      "it; turn PostHogSecureCookies On",
                       r->uri);
 }
 

@@ -1,6 +1,6 @@
 /* Secure cookies: directives and the Set-Cookie rewrite of a response
- * (httpd glue around cookie.c; response.c calls it from its filter,
- * raw_response.c for heads written past it). */
+ * (httpd glue around phs_cookie; mod_phs_response calls it from its
+ * filter, mod_phs_raw_response for heads written past it). */
 #ifndef MOD_PHS_COOKIE_H
 #define MOD_PHS_COOKIE_H
 
@@ -8,14 +8,10 @@
 #include "phs_raw_response.h"
 #include "phs_cookie.h"
 
-#define PHS_DEFAULT_HTTPONLY_EXEMPT "posthog_csrftoken csrftoken ph_*"
-
 const char *phs_cmd_httponly_exempt(cmd_parms *cmd, void *dconf,
                                     const char *word);
 const char *phs_cmd_samesite(cmd_parms *cmd, void *dconf, const char *value);
 
-int phs_cookies_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
-                           apr_pool_t *ptemp);
 /* Whether Secure is added in this request's scope (Auto: PostHog's rule). */
 int phs_secure_cookies_on(const request_rec *r);
 

@@ -1,4 +1,5 @@
 #include "mod_phs_directive.h"
+#include "phs_text.h"
 #include "mod_phs_conf.h"
 #include "phs_path_set.h"
 #include "mod_phs_startup.h"
@@ -125,18 +126,30 @@ const char *phs_cmd_secure(cmd_parms *cmd, void *dconf, const char *value)
     return NULL;
 }
 
+/* On, Off, and Auto where `auto_ok`: 1, 0 or PHS_AUTO in *out, or an error
+ * naming the token (httpd's own FLAG handler does not name it). */
+static const char *on_off(cmd_parms *cmd, const char *value, int auto_ok,
+                          int *out)
+{
+    if (!strcasecmp(value, "on"))
+        *out = 1;
+    else if (!strcasecmp(value, "off"))
+        *out = 0;
+    else if (auto_ok && !strcasecmp(value, "auto"))
+        *out = PHS_AUTO;
+    else
+        return phs_cmd_error(cmd, apr_psprintf(cmd->temp_pool, "'%s' is not "
+                             "On%s Off%s", value, auto_ok ? "," : " or",
+                             auto_ok ? " or Auto" : ""));
+    return NULL;
+}
+
 const char *phs_cmd_flag_slot(cmd_parms *cmd, void *conf, const char *value)
 {
-    int *slot = (int *)((char *)conf + (apr_size_t)cmd->info);
+    int on = 0;
+    const char *err = on_off(cmd, value, 0, &on);
 
-    if (!strcasecmp(value, "on"))
-        *slot = 1;
-    else if (!strcasecmp(value, "off"))
-        *slot = 0;
-    else
-        return phs_cmd_error(cmd, apr_psprintf(cmd->temp_pool,
-                             "'%s' is not On or Off", value));
-    return NULL;
+    return err ? err : ap_set_flag_slot(cmd, conf, on);
 }
 
 const char *phs_cmd_server_flag_slot(cmd_parms *cmd, void *conf,
@@ -149,16 +162,28 @@ const char *phs_cmd_server_flag_slot(cmd_parms *cmd, void *conf,
 const char *phs_cmd_tristate_slot(cmd_parms *cmd, void *conf,
                                   const char *value)
 {
-    int *slot = (int *)((char *)conf + (apr_size_t)cmd->info);
+    int setting = 0;
+    const char *err = on_off(cmd, value, 1, &setting);
 
-    if (!strcasecmp(value, "auto")) {
-        *slot = PHS_AUTO;
-        return NULL;
-    }
-    if (strcasecmp(value, "on") && strcasecmp(value, "off"))
-        return phs_cmd_error(cmd, apr_psprintf(cmd->temp_pool,
-                             "'%s' is not On, Off or Auto", value));
-    return phs_cmd_flag_slot(cmd, conf, value);
+    if (!err)
+        *(int *)((char *)conf + (apr_size_t)cmd->info) = setting;
+    return err;
+}
+
+const char *phs_cmd_server_int_slot(cmd_parms *cmd, void *conf,
+                                    const char *value)
+{
+    const phs_int_slot_t *slot = cmd->info;
+    char *end;
+    apr_int64_t n = apr_strtoi64(value, &end, 10);
+
+    (void)conf;
+    if (!apr_isdigit(*value) || *end || n < slot->min || n > slot->max)
+        return phs_cmd_error(cmd, apr_psprintf(cmd->temp_pool, "'%s' is not "
+                             "%s from %d to %d", value, slot->what,
+                             slot->min, slot->max));
+    *(int *)((char *)PHS_SERVER_CONF(cmd->server) + slot->offset) = (int)n;
+    return NULL;
 }
 
 const char *phs_cmd_paths_slot(cmd_parms *cmd, void *conf, const char *word)
@@ -200,19 +225,6 @@ const char *phs_cmd_mode(cmd_parms *cmd, void *conf, const char *value)
                          "production, debug or test", value));
 }
 
-int phs_auto_is_on(const request_rec *r)
-{
-    int mode = PHS_SERVER_CONF(r->server)->mode;
-
-    return mode == PHS_UNSET || mode == PHS_MODE_PRODUCTION;
-}
-
-/* RFC 9110 token characters: what a header field name may hold. */
-static int is_tchar(unsigned char c)
-{
-    return apr_isalnum(c) || (c && strchr("!#$%&'*+-.^_`|~", c));
-}
-
 const char *phs_cmd_server_header_slot(cmd_parms *cmd, void *conf,
                                        const char *value)
 {
@@ -221,7 +233,7 @@ const char *phs_cmd_server_header_slot(cmd_parms *cmd, void *conf,
     const char *c;
 
     (void)conf;
-    for (c = value; *c && is_tchar((unsigned char)*c); c++)
+    for (c = value; *c && phs_is_tchar((unsigned char)*c); c++)
         ;
     if (!*value || *c)
         return phs_cmd_error(cmd, apr_psprintf(cmd->temp_pool,

@@ -8,7 +8,8 @@
 
 #include "phs_ip_set.h"
 
-/* TAKE1 handlers for an On|Off directive: store 1 or 0 in the int at the
+/* TAKE1 handlers for an On|Off directive: the token checked (and named
+ * when wrong), then ap_set_flag_slot stores 1 or 0 in the int at the
  * offset given as the directive's cmd_data, in the directory record or in
  * the server record. */
 const char *phs_cmd_flag_slot(cmd_parms *cmd, void *conf, const char *value);
@@ -29,9 +30,18 @@ const char *phs_cmd_paths_slot(cmd_parms *cmd, void *conf, const char *word);
 /* PostHogMode production|debug|test, in the server record. */
 const char *phs_cmd_mode(cmd_parms *cmd, void *conf, const char *value);
 
-/* 1 when an Auto setting is on for this request: PostHog's rule, on unless
- * the mode is debug or test. */
-int phs_auto_is_on(const request_rec *r);
+/* A bounded number in the server record: the cmd_data of
+ * phs_cmd_server_int_slot, made with PHS_INT_SLOT. */
+typedef struct {
+    apr_size_t offset;
+    int min, max;
+    const char *what;          /* "a port", for the error */
+} phs_int_slot_t;
+#define PHS_INT_SLOT(field, min, max, what) \
+    ((void *)&(phs_int_slot_t){ \
+        APR_OFFSETOF(phs_server_conf_t, field), (min), (max), (what) })
+const char *phs_cmd_server_int_slot(cmd_parms *cmd, void *conf,
+                                    const char *value);
 
 /* TAKE1 handler for a header name (an RFC 9110 token), stored as a string
  * at the cmd_data offset in the server record. */

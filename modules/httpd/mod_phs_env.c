@@ -108,7 +108,7 @@ static const char *import_environment(apr_pool_t *p, server_rec *s)
     return import_secret_key(p, sconf);
 }
 
-int phs_environment_check_config(apr_pool_t *pconf, apr_pool_t *plog,
+int phs_env_check_config(apr_pool_t *pconf, apr_pool_t *plog,
                                  apr_pool_t *ptemp, server_rec *s)
 {
     const char *err;

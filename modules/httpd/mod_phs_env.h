@@ -5,7 +5,7 @@
 
 #include "mod_phs_conf.h"
 
-int phs_environment_check_config(apr_pool_t *pconf, apr_pool_t *plog,
+int phs_env_check_config(apr_pool_t *pconf, apr_pool_t *plog,
                                  apr_pool_t *ptemp, server_rec *s);
 
 #endif

@@ -38,7 +38,7 @@ const char *phs_cmd_forwarded_headers(cmd_parms *cmd, void *dconf,
                          "rewrite or keep", value));
 }
 
-int phs_backend_headers_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+int phs_forwarded_headers_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                                     apr_pool_t *ptemp, server_rec *s)
 {
     (void)pconf;
@@ -72,7 +72,7 @@ static int proxy_adds_forwarded_for(const request_rec *r)
     return 1;
 }
 
-int phs_backend_headers_rewrite(request_rec *r)
+int phs_forwarded_headers_rewrite(request_rec *r)
 {
     const char *client = r->useragent_ip;
 

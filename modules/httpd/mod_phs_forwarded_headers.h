@@ -12,9 +12,9 @@
 const char *phs_cmd_forwarded_headers(cmd_parms *cmd, void *dconf,
                                       const char *value);
 
-int phs_backend_headers_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+int phs_forwarded_headers_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                                     apr_pool_t *ptemp, server_rec *s);
 /* fixups: the forwarded headers of every request_rec, before a handler. */
-int phs_backend_headers_rewrite(request_rec *r);
+int phs_forwarded_headers_rewrite(request_rec *r);
 
 #endif

@@ -19,19 +19,6 @@ APLOG_USE_MODULE(posthog_secure);
 /* Built once per configuration cycle in pre_config. */
 static phs_path_set_t *default_redirect_exempt;
 
-const char *phs_cmd_https_port(cmd_parms *cmd, void *dconf, const char *value)
-{
-    char *end;
-    apr_int64_t port = apr_strtoi64(value, &end, 10);
-
-    (void)dconf;
-    if (!apr_isdigit(*value) || *end || port < 1 || port > 65535)
-        return phs_cmd_error(cmd, apr_psprintf(cmd->temp_pool,
-                             "'%s' is not a port from 1 to 65535", value));
-    PHS_SERVER_CONF(cmd->server)->https_port = (int)port;
-    return NULL;
-}
-
 /* A host name or an IP literal: what may follow https:// safely. */
 static int host_ok(const char *host)
 {

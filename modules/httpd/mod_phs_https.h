@@ -7,8 +7,6 @@
 
 #define PHS_DEFAULT_REDIRECT_EXEMPT "_health _readyz _livez"
 
-const char *phs_cmd_https_port(cmd_parms *cmd, void *dconf,
-                               const char *value);
 const char *phs_cmd_canonical_host(cmd_parms *cmd, void *dconf,
                                    const char *value);
 const char *phs_cmd_hsts(cmd_parms *cmd, void *dconf, const char *value);

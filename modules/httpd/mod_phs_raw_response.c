@@ -137,7 +137,7 @@ void phs_raw_response_step_aside(request_rec *r)
 /* Fail closed: what cannot be checked does not reach the client. */
 static void refuse(watcher_t *w, apr_status_t rv, const char *why)
 {
-    ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, w->r, "posthog_secure: %s "
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, w->r, "%s "
                   "(%s): the connection is closed so that no cookie leaves "
                   "unchecked", why, w->r->uri);
     w->state = REFUSED;

@@ -9,41 +9,30 @@
 
 APLOG_USE_MODULE(posthog_secure);
 
-/* The vhosts where signing is switched on somewhere: each needs a key,
- * which may be set after the directive, so it is checked at check_config. */
-static apr_array_header_t *signing_servers;
-
+/* A vhost where signing is switched on somewhere (or inherits a main
+ * server section that switches it on) needs a key, which may be set after
+ * the directive: it is checked at check_config. */
 const char *phs_cmd_sign_client_ip(cmd_parms *cmd, void *dconf,
                                    const char *value)
 {
     const char *err = phs_cmd_flag_slot(cmd, dconf, value);
 
     if (!err && ((phs_dir_conf_t *)dconf)->sign_client_ip == 1)
-        APR_ARRAY_PUSH(signing_servers, server_rec *) = cmd->server;
+        PHS_SERVER_CONF(cmd->server)->signs_somewhere = 1;
     return err;
-}
-
-int phs_signed_ip_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
-                             apr_pool_t *ptemp)
-{
-    (void)plog;
-    (void)ptemp;
-    signing_servers = apr_array_make(pconf, 4, sizeof(server_rec *));
-    return OK;
 }
 
 int phs_signed_ip_check_config(apr_pool_t *pconf, apr_pool_t *plog,
                                apr_pool_t *ptemp, server_rec *s)
 {
-    int i;
+    server_rec *signer;
 
     (void)pconf;
     (void)plog;
     (void)ptemp;
-    (void)s;
-    for (i = 0; i < signing_servers->nelts; i++) {
-        server_rec *signer = APR_ARRAY_IDX(signing_servers, i, server_rec *);
-
+    for (signer = s; signer; signer = signer->next) {
+        if (PHS_SERVER_CONF(signer)->signs_somewhere != 1)
+            continue;
         if (!phs_signing_key(PHS_SERVER_CONF(signer))) {
             ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, signer,
                          "PostHogSignClientIP On needs PostHogSigningKey or "

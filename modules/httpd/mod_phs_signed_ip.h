@@ -14,8 +14,6 @@ const char *phs_cmd_sign_client_ip(cmd_parms *cmd, void *dconf,
 #define phs_signing_key(sconf) \
     PHS_MERGE_PTR((sconf)->signing_key, (sconf)->secret_key)
 
-int phs_signed_ip_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
-                             apr_pool_t *ptemp);
 int phs_signed_ip_check_config(apr_pool_t *pconf, apr_pool_t *plog,
                                apr_pool_t *ptemp, server_rec *s);
 /* post_read_request: removes forged copies, every spelling. */
