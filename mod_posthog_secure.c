@@ -3,18 +3,20 @@
  * This file is the module's face: the directive table, the configuration
  * records' create and merge, and the hook registration.  The work lives in
  * modules/, one file pair per concern. */
-#include "modules/phs_conf.h"
-#include "modules/access.h"
-#include "modules/directive.h"
-#include "modules/client_ip.h"
-#include "modules/secure_cookies.h"
-#include "modules/https.h"
-#include "modules/response.h"
-#include "modules/secret.h"
-#include "modules/environment.h"
-#include "modules/signed_ip.h"
-#include "modules/cache_bypass.h"
-#include "modules/startup.h"
+#include "mod_phs_conf.h"
+#include "mod_phs_access.h"
+#include "mod_phs_directive.h"
+#include "mod_phs_client_ip.h"
+#include "mod_phs_cookie.h"
+#include "mod_phs_https.h"
+#include "mod_phs_response.h"
+#include "mod_phs_raw_response.h"
+#include "mod_phs_secret_key.h"
+#include "mod_phs_env.h"
+#include "mod_phs_signed_ip.h"
+#include "mod_phs_cache_bypass.h"
+#include "mod_phs_startup.h"
+#include "mod_phs_forwarded_headers.h"
 
 #include <http_request.h>
 #include <http_protocol.h>
@@ -54,8 +56,8 @@ static void *merge_dir_conf(apr_pool_t *p, void *parent_conf, void *child_conf)
         conf->blocks_state = parent->blocks_state;
         conf->allowed = parent->allowed;
     }
-    conf->exempt_segments = PHS_MERGE_PTR(child->exempt_segments,
-                                          parent->exempt_segments);
+    conf->exempt_paths = PHS_MERGE_PTR(child->exempt_paths,
+                                       parent->exempt_paths);
     conf->deny_message = PHS_MERGE_PTR(child->deny_message,
                                        parent->deny_message);
     conf->secure_cookies = PHS_MERGE_INT(child->secure_cookies,
@@ -87,6 +89,7 @@ static void *create_server_conf(apr_pool_t *p, server_rec *s)
     conf->https_port = PHS_UNSET;
     conf->from_environment = PHS_UNSET;
     conf->secure_somewhere = PHS_UNSET;
+    conf->forwarded_headers = PHS_UNSET;
     return conf;
 }
 
@@ -116,6 +119,10 @@ static void *merge_server_conf(apr_pool_t *p, void *parent_conf,
                                            parent->from_environment);
     conf->secure_somewhere = PHS_MERGE_INT(child->secure_somewhere,
                                            parent->secure_somewhere);
+    conf->forwarded_headers = PHS_MERGE_INT(child->forwarded_headers,
+                                            parent->forwarded_headers);
+    conf->signing_key = PHS_MERGE_PTR(child->signing_key,
+                                      parent->signing_key);
     return conf;
 }
 
@@ -139,11 +146,12 @@ static const command_rec directives[] = {
                  DIR_SLOT(ip_restriction),
                  RSRC_CONF | ACCESS_CONF | OR_AUTHCFG,
                  "Off to exempt this scope from the allow-list"),
-    AP_INIT_ITERATE("PostHogExemptPaths", phs_cmd_segments_slot,
-                    DIR_SLOT(exempt_segments),
+    AP_INIT_ITERATE("PostHogExemptPaths", phs_cmd_paths_slot,
+                    DIR_SLOT(exempt_paths),
                     RSRC_CONF | ACCESS_CONF,
-                    "First path segments open to every client (event "
-                    "ingestion), or 'none'"),
+                    "Paths open to every client (event ingestion, the "
+                    "SDKs' public calls): segments joined by '/', '!' to "
+                    "restrict a sub-path again; or 'none'"),
     AP_INIT_TAKE1("PostHogDenyMessage", phs_cmd_deny_message, NULL,
                   RSRC_CONF | ACCESS_CONF | OR_AUTHCFG,
                   "The text of the 403 response to a blocked client"),
@@ -196,10 +204,10 @@ static const command_rec directives[] = {
                   RSRC_CONF | ACCESS_CONF | OR_FILEINFO,
                   "On, Off or Auto (follows the secure-cookies setting): "
                   "redirect plain HTTP to HTTPS"),
-    AP_INIT_ITERATE("PostHogHTTPSRedirectExempt", phs_cmd_segments_slot,
+    AP_INIT_ITERATE("PostHogHTTPSRedirectExempt", phs_cmd_paths_slot,
                     DIR_SLOT(redirect_exempt), RSRC_CONF | ACCESS_CONF,
-                    "First path segments served over plain HTTP (health "
-                    "checks), or 'none'"),
+                    "Paths served over plain HTTP (health checks), as "
+                    "PostHogExemptPaths; or 'none'"),
     AP_INIT_TAKE1("PostHogHTTPSPort", phs_cmd_https_port, NULL, RSRC_CONF,
                   "The port of the HTTPS redirect target (443)"),
     AP_INIT_TAKE1("PostHogCanonicalHost", phs_cmd_canonical_host, NULL,
@@ -216,6 +224,14 @@ static const command_rec directives[] = {
                   SERVER_SLOT(from_environment), RSRC_CONF,
                   "On to read PostHog's environment variables "
                   "(ALLOWED_IP_BLOCKS, TRUSTED_PROXIES, SECRET_KEY...)"),
+    AP_INIT_TAKE1("PostHogForwardedHeaders", phs_cmd_forwarded_headers, NULL,
+                  RSRC_CONF, "rewrite (the default): the backend is told "
+                  "only the module's client and scheme; keep: client-sent "
+                  "forwarded headers pass, as with mod_remoteip"),
+    AP_INIT_TAKE1("PostHogSigningKey", phs_cmd_signing_key, NULL, RSRC_CONF,
+                  "The key that signs the client IP (PostHog's "
+                  "MANAGED_PROXY_SIGNING_KEYS): env:NAME, file:PATH, or the "
+                  "key itself (discouraged); default: the secret key"),
     AP_INIT_TAKE1("PostHogSignClientIP", phs_cmd_sign_client_ip,
                   DIR_SLOT(sign_client_ip), RSRC_CONF | ACCESS_CONF,
                   "On to send the backend the client IP signed with "
@@ -247,6 +263,8 @@ static void register_hooks(apr_pool_t *p)
     ap_hook_check_config(phs_cache_bypass_check_config, NULL, NULL,
                          APR_HOOK_MIDDLE);
     ap_hook_post_config(phs_directive_seal_sets, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_post_config(phs_backend_headers_post_config, NULL, NULL,
+                        APR_HOOK_MIDDLE);
     ap_hook_post_config(phs_startup_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_test_config(phs_startup_test_config, NULL, NULL, APR_HOOK_MIDDLE);
     /* Each request, in the order httpd runs them. */
@@ -262,6 +280,7 @@ static void register_hooks(apr_pool_t *p)
     ap_hook_check_access_ex(phs_access_refuse_again, NULL, NULL,
                             APR_HOOK_REALLY_FIRST, AP_AUTH_INTERNAL_PER_URI);
     ap_hook_fixups(phs_access_refuse_again, NULL, NULL, APR_HOOK_REALLY_FIRST);
+    ap_hook_fixups(phs_backend_headers_rewrite, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_fixups(phs_signed_ip_add, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_insert_filter(phs_response_insert_filter, NULL, NULL,
                           APR_HOOK_LAST);
@@ -272,6 +291,14 @@ static void register_hooks(apr_pool_t *p)
     phs_response_filter_handle =
         ap_register_output_filter(PHS_RESPONSE_FILTER, phs_response_filter,
                                   NULL, AP_FTYPE_CONTENT_SET + 5);
+    /* Heads that skip the request filters: a connection filter, before
+     * mod_ssl's, so it reads the plain bytes. */
+    ap_hook_insert_filter(phs_raw_response_insert_filter, NULL, NULL,
+                          APR_HOOK_LAST);
+    phs_raw_response_filter_handle =
+        ap_register_output_filter(PHS_RAW_RESPONSE_FILTER,
+                                  phs_raw_response_filter, NULL,
+                                  AP_FTYPE_CONNECTION);
 }
 
 AP_DECLARE_MODULE(posthog_secure) = {

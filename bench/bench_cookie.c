@@ -10,7 +10,7 @@
 #include "apr_pools.h"
 #include "apr_tables.h"
 
-#include "cookie.h"
+#include "phs_cookie.h"
 
 #define COOKIES_PER_RESPONSE 5
 #define SECONDS_PER_RUN 0.5

@@ -13,7 +13,7 @@
 #include "apr_general.h"
 #include "apr_pools.h"
 
-#include "ip_set.h"
+#include "phs_ip_set.h"
 
 /* 64k addresses (1 MB) spread over the whole set: every lookup still goes
  * to a random place in the set's structures, but the address stream itself

@@ -17,7 +17,7 @@
 #include <apr_pools.h>
 #include <apr_tables.h>
 
-#include "ip_addr.h"
+#include "phs_ip_addr.h"
 
 /* A model's hot loop (the linear scan over a generated set): its
  * comparisons say nothing about the code under test and instrumenting them
@@ -35,11 +35,11 @@ typedef const char *phs_fuzz_check_fn(apr_pool_t *p, const char *data,
 
 phs_fuzz_check_fn phs_check_ip_addr;
 phs_fuzz_check_fn phs_check_ip_set;
-phs_fuzz_check_fn phs_check_forwarded;
+phs_fuzz_check_fn phs_check_client_ip;
 phs_fuzz_check_fn phs_check_cookie;
-phs_fuzz_check_fn phs_check_https_redirect;
+phs_fuzz_check_fn phs_check_https;
 phs_fuzz_check_fn phs_check_secret_key;
-phs_fuzz_check_fn phs_check_path_segment;
+phs_fuzz_check_fn phs_check_path_set;
 
 /* libFuzzer builds: runs one input through a check in a scratch pool and
  * aborts with the failure, if any (driver.c). */

@@ -12,14 +12,14 @@
 
 FUZZ_CC     ?= clang
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS = ip_addr ip_set forwarded cookie https_redirect secret_key \
-               path_segment
+FUZZ_TARGETS = ip_addr ip_set client_ip cookie https secret_key \
+               path_set
 FUZZ_BINS    = $(FUZZ_TARGETS:%=fuzz/bin/fuzz_%)
 FUZZ_COMMON  = fuzz/common.c fuzz/driver.c
 FUZZ_CFLAGS  = -g -O1 -fno-omit-frame-pointer \
                -fsanitize=fuzzer,address,undefined \
                -fno-sanitize-recover=undefined -DPHS_LIBFUZZER \
-               $(WARNINGS) $(APR_CFLAGS) -Imodules -Ifuzz
+               $(WARNINGS) $(APR_CFLAGS) -Imodules/core -Ifuzz
 # Module allocations get their own malloc blocks (see fuzz/driver.c).
 FUZZ_LDFLAGS = -Wl,--wrap=apr_palloc
 FUZZ_OPTIONS = -print_final_stats=1 -timeout=30
@@ -28,10 +28,10 @@ FUZZ_OPTIONS = -print_final_stats=1 -timeout=30
 
 fuzz-build: $(FUZZ_BINS)
 
-fuzz/bin/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz.h $(FUZZ_COMMON) $(PURE_SRCS) \
+fuzz/bin/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz.h $(FUZZ_COMMON) $(CORE_SRCS) \
                  $(HEADERS)
 	@mkdir -p fuzz/bin
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_COMMON) $(PURE_SRCS) \
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_COMMON) $(CORE_SRCS) \
 	    $(FUZZ_LDFLAGS) $(APR_LIBS) $(CRYPTO_LIBS)
 
 # One target after the other; the first crash or broken invariant stops

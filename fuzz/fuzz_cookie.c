@@ -3,16 +3,22 @@
  * policies, against a model that predicts the output string: the input
  * (less trailing blanks and ';') is its prefix, only the missing
  * attributes are appended, once; a second rewrite changes nothing.
+ * And the raw-head rewrite (phs_raw_head_find, phs_raw_head_rewrite): the
+ * end found is the model's, fed at once or in pieces; in the head sent,
+ * every Set-Cookie that a model of Chromium's or of Firefox's header
+ * parsing finds has what the policy asks for.
  *
- * Input: one Set-Cookie value. */
+ * Input: one Set-Cookie value; as a raw head's bytes, too. */
 #include "fuzz.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <string.h>
 
 #include <apr_strings.h>
 
-#include "cookie.h"
+#include "phs_cookie.h"
+#include "phs_raw_response.h"
 
 typedef struct {
     const char *name;
@@ -21,6 +27,8 @@ typedef struct {
     int has_secure, has_httponly, has_samesite;
     int samesite_none;         /* the last SameSite says None */
 } cookie_model_t;
+
+#define MODEL_ATTRIBUTE_VALUE_MAX 1024     /* RFC 6265bis 5.6 */
 
 static int is_blank(char c)
 {
@@ -47,39 +55,32 @@ static void model_attribute(const char *s, size_t len, cookie_model_t *m)
 
     trim_blanks(&name, &name_len);
     trim_blanks(&value, &value_len);
+    if (value_len > MODEL_ATTRIBUTE_VALUE_MAX)
+        return;
     if (fuzz_same_word(name, name_len, "secure"))
         m->has_secure = 1;
     else if (fuzz_same_word(name, name_len, "httponly"))
         m->has_httponly = 1;
     else if (fuzz_same_word(name, name_len, "samesite")) {
-        m->has_samesite = 1;
-        m->samesite_none = eq && fuzz_same_word(value, value_len, "none");
+        m->samesite_none = fuzz_same_word(value, value_len, "none");
+        m->has_samesite = m->samesite_none
+                          || fuzz_same_word(value, value_len, "lax")
+                          || fuzz_same_word(value, value_len, "strict");
     }
 }
 
-/* Where the name=value pair ends: a quoted value (closed) runs to its
- * closing quote, so a ';' inside quotes is value, not an attribute. */
-static size_t model_pair_end(const char *s)
-{
-    size_t i = strcspn(s, "=;");
-
-    if (s[i] != '=')
-        return i;
-    for (i++; is_blank(s[i]); i++)
-        ;
-    if (s[i] == '"' && strchr(s + i + 1, '"'))
-        i = (size_t)(strchr(s + i + 1, '"') - s) + 1;
-    return i + strcspn(s + i, ";");
-}
-
+/* RFC 6265 5.2: the name=value pair is everything before the first ';'
+ * (quotes mean nothing); without '=' in it the name is empty. */
 static cookie_model_t model_cookie(const char *s)
 {
     cookie_model_t m;
-    size_t i = model_pair_end(s), len = strlen(s);
+    size_t i = strcspn(s, ";"), len = strlen(s);
 
     memset(&m, 0, sizeof(m));
     m.name = s;
     m.name_len = strcspn(s, "=;");
+    if (s[m.name_len] != '=')
+        m.name_len = 0;
     trim_blanks(&m.name, &m.name_len);
     while (s[i] == ';') {
         size_t attribute_len = strcspn(s + i + 1, ";");
@@ -217,6 +218,299 @@ static const char *as_value(apr_pool_t *p, const char *in)
     return fuzz_exact_string(p, cookie, strlen(cookie));
 }
 
+/* Raw heads.  The model of where a head ends: "http" in any case first,
+ * then the first LF followed by LF or by CR LF. */
+static phs_raw_head_found_t model_head_end(const char *s, size_t len,
+                                           size_t *end)
+{
+    size_t i;
+
+    for (i = 0; i < len && i < 4; i++)
+        if (tolower((unsigned char)s[i]) != "http"[i])
+            return PHS_RAW_HEAD_NOT_HTTP;
+    for (i = 0; i < len; i++)
+        if (s[i] == '\n' && ((i + 1 < len && s[i + 1] == '\n')
+                             || (i + 2 < len && s[i + 1] == '\r'
+                                 && s[i + 2] == '\n'))) {
+            *end = i + (s[i + 1] == '\n' ? 2 : 3);
+            return PHS_RAW_HEAD_COMPLETE;
+        }
+    return PHS_RAW_HEAD_INCOMPLETE;
+}
+
+/* phs_raw_head_find agrees with the model, given the bytes at once or
+ * after a first piece (each call on a copy of exactly its length). */
+static const char *head_end_works(apr_pool_t *p, const char *bytes,
+                                  size_t len)
+{
+    size_t want_end = 0, end = 0, cut[6], i;
+    phs_raw_head_found_t want = model_head_end(bytes, len, &want_end);
+    phs_raw_head_found_t got = phs_raw_head_find(fuzz_exact_bytes(p, bytes, len),
+                                                 len, 0, &end);
+
+    if (got != want || (want == PHS_RAW_HEAD_COMPLETE && end != want_end))
+        return fuzz_broken(p, "head end of '%s': %d at %zu, the model says "
+                           "%d at %zu", fuzz_shown(p, apr_pstrmemdup(p, bytes, len)),
+                           got, end, want, want_end);
+    cut[0] = 1, cut[1] = 2, cut[2] = 3, cut[3] = len / 2, cut[4] = len - 2;
+    cut[5] = len - 1;
+    for (i = 0; i < 6; i++) {
+        size_t k = cut[i], first_end = 0, piece_end = 0, model_end = 0;
+        phs_raw_head_found_t first, piece;
+
+        if (k == 0 || k >= len)
+            continue;
+        first = phs_raw_head_find(fuzz_exact_bytes(p, bytes, k), k, 0,
+                                  &first_end);
+        if (first != model_head_end(bytes, k, &model_end)
+            || (first == PHS_RAW_HEAD_COMPLETE && first_end != model_end))
+            return fuzz_broken(p, "head end of the first %zu bytes differs "
+                               "from the model", k);
+        if (first != PHS_RAW_HEAD_INCOMPLETE)
+            continue;
+        piece = phs_raw_head_find(fuzz_exact_bytes(p, bytes, len), len, k,
+                                  &piece_end);
+        if (piece != got || (got == PHS_RAW_HEAD_COMPLETE && piece_end != end))
+            return fuzz_broken(p, "head end after a first piece of %zu bytes: "
+                               "%d at %zu, at once %d at %zu", k, piece,
+                               piece_end, got, end);
+    }
+    return NULL;
+}
+
+/* A Set-Cookie a browser model found has what the policy asks for. */
+static const char *cookie_is_protected(apr_pool_t *p, const char *browser,
+                                       const phs_cookie_policy_t *policy,
+                                       const char *value)
+{
+    cookie_model_t m = model_cookie(value);
+    int secure = policy->secure || name_needs_secure(&m);
+    int httponly = policy->httponly
+                   && !phs_cookie_name_matches(policy->httponly_exempt,
+                                               m.name, m.name_len);
+
+    if (m.content_len == 0 || (m.has_secure >= secure
+                               && m.has_httponly >= httponly))
+        return NULL;
+    return fuzz_broken(p, "%s reads the cookie '%s' without %s", browser,
+                       fuzz_shown(p, value),
+                       m.has_secure < secure ? "Secure" : "HttpOnly");
+}
+
+static int model_blank(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+/* The value of a field line if its name (blanks trimmed, as the most
+ * lenient browser does) is Set-Cookie, else NULL. */
+static const char *model_set_cookie(apr_pool_t *p, const char *line)
+{
+    const char *colon = strchr(line, ':'), *name = line;
+    size_t name_len = colon ? (size_t)(colon - line) : 0;
+
+    if (!colon)
+        return NULL;
+    trim_blanks(&name, &name_len);
+    return fuzz_same_word(name, name_len, "set-cookie")
+           ? apr_pstrdup(p, colon + 1) : NULL;
+}
+
+/* Chromium (HttpUtil::AssembleRawHeaders, HttpResponseHeaders): NUL
+ * erased; the status line ends at the first CR or LF; lines are split at
+ * every run of CR and LF; a line starting with a blank continues the one
+ * before only if that one has a ':' after a name that does not start with
+ * a blank.  Returns the Set-Cookie values. */
+static apr_array_header_t *chromium_cookies(apr_pool_t *p, const char *head,
+                                            size_t len)
+{
+    apr_array_header_t *lines = apr_array_make(p, 8, sizeof(char *));
+    apr_array_header_t *cookies = apr_array_make(p, 4, sizeof(char *));
+    char *text = apr_palloc(p, len + 1), *tok, *state;
+    size_t i, n = 0;
+    int continuable = 0;
+
+    for (i = 0; i < len; i++)
+        if (head[i] != '\0')
+            text[n++] = head[i];
+    text[n] = '\0';
+    text += strcspn(text, "\r\n");
+    for (tok = apr_strtok(text, "\r\n", &state); tok;
+         tok = apr_strtok(NULL, "\r\n", &state)) {
+        if (continuable && model_blank(*tok)) {
+            char **last = &APR_ARRAY_IDX(lines, lines->nelts - 1, char *);
+
+            while (model_blank(*tok))
+                tok++;
+            *last = apr_pstrcat(p, *last, " ", tok, NULL);
+            continue;
+        }
+        APR_ARRAY_PUSH(lines, char *) = tok;
+        continuable = strchr(tok, ':') && *tok != ':' && !model_blank(*tok);
+    }
+    for (i = 0; i < (size_t)lines->nelts; i++) {
+        const char *value = model_set_cookie(p, APR_ARRAY_IDX(lines, i, char *));
+
+        if (value)
+            APR_ARRAY_PUSH(cookies, const char *) = value;
+    }
+    return cookies;
+}
+
+/* Firefox (nsHttpTransaction::ParseLineSegment): lines end at LF, less a
+ * CR before it; after the first field line, a line starting with a blank
+ * is appended to the one before, whatever it is. */
+static apr_array_header_t *firefox_cookies(apr_pool_t *p, const char *head,
+                                           size_t len)
+{
+    apr_array_header_t *cookies = apr_array_make(p, 4, sizeof(char *));
+    apr_array_header_t *lines = fuzz_split_lines(p, head, len);
+    const char *field = NULL, *value;
+    int i;
+
+    for (i = 1; i < lines->nelts; i++) {
+        const char *line = APR_ARRAY_IDX(lines, i, const char *);
+        size_t n = strlen(line);
+
+        if (n && line[n - 1] == '\r')
+            line = apr_pstrmemdup(p, line, n - 1);
+        if (field && model_blank(*line)) {
+            field = apr_pstrcat(p, field, line, NULL);
+            continue;
+        }
+        if (field && (value = model_set_cookie(p, field)))
+            APR_ARRAY_PUSH(cookies, const char *) = value;
+        field = *line ? line : NULL;
+        if (!*line)
+            break;
+    }
+    if (field && (value = model_set_cookie(p, field)))
+        APR_ARRAY_PUSH(cookies, const char *) = value;
+    return cookies;
+}
+
+/* A status code read the Chromium way (the digits after the first space
+ * and the spaces after it; 200 without any) or the Firefox way (atoi() of
+ * what follows the first space, cast to 16 bits).  Only its class
+ * matters: the value is cut at 9 digits. */
+static long model_status(const char *line, int firefox)
+{
+    const char *c = strchr(line, ' ');
+    long code = 0, sign = 1;
+    int digits = 0;
+
+    if (!c)
+        return 200;
+    c++;
+    while (firefox ? isspace((unsigned char)*c) : *c == ' ')
+        c++;
+    if (firefox && (*c == '+' || *c == '-'))
+        sign = *c++ == '-' ? -1 : 1;
+    for (; isdigit((unsigned char)*c) && digits < 9; c++, digits++)
+        code = code * 10 + (*c - '0');
+    if (!firefox)
+        return digits ? code : 200;
+    return (long)(uint16_t)(sign * code);
+}
+
+static int model_interim(long code)
+{
+    return code / 100 == 1 && code != 101;
+}
+
+static const char *head_rewrite_works(apr_pool_t *p, const char *name,
+                                      const phs_cookie_policy_t *policy,
+                                      const char *bytes, size_t len)
+{
+    phs_raw_head_t out, again;
+    const char *status, *failure;
+    apr_array_header_t *cookies[2];
+    size_t i;
+    int b, j;
+
+    phs_raw_head_rewrite(p, policy, fuzz_exact_bytes(p, bytes, len), len,
+                         &out, NULL);
+    for (i = 0; i < out.len; i++)
+        if (out.text[i] == '\0' || (out.text[i] == '\r'
+                                    && (i + 1 == out.len
+                                        || out.text[i + 1] != '\n')))
+            return fuzz_broken(p, "%s: the head sent has a NUL or a bare CR "
+                               "at %zu", name, i);
+    status = apr_pstrmemdup(p, out.text, strcspn(apr_pstrmemdup(p, out.text,
+                                                                out.len), "\r\n"));
+    if (!out.interim && (model_interim(model_status(status, 0))
+                         || model_interim(model_status(status, 1))))
+        return fuzz_broken(p, "%s: '%s' is taken for a last head, a browser "
+                           "may read another after it", name,
+                           fuzz_shown(p, status));
+    cookies[0] = chromium_cookies(p, out.text, out.len);
+    cookies[1] = firefox_cookies(p, out.text, out.len);
+    if (cookies[0]->nelts != out.cookies)
+        return fuzz_broken(p, "%s: %d Set-Cookie fields rewritten, Chromium "
+                           "reads %d", name, out.cookies, cookies[0]->nelts);
+    for (b = 0; b < 2; b++)
+        for (j = 0; j < cookies[b]->nelts; j++)
+            if ((failure = cookie_is_protected(p, b ? "Firefox" : "Chromium",
+                                               policy,
+                                               APR_ARRAY_IDX(cookies[b], j,
+                                                             const char *))))
+                return apr_pstrcat(p, name, ": ", failure, NULL);
+    phs_raw_head_rewrite(p, policy, fuzz_exact_bytes(p, out.text, out.len),
+                         out.len, &again, NULL);
+    if (again.len != out.len || memcmp(again.text, out.text, out.len)
+        || again.cookies != out.cookies || again.interim != out.interim)
+        return fuzz_broken(p, "%s: the head is not stable: '%s' became '%s'",
+                           name, fuzz_shown(p, apr_pstrmemdup(p, out.text, out.len)),
+                           fuzz_shown(p, apr_pstrmemdup(p, again.text, again.len)));
+    return NULL;
+}
+
+/* The input (bytes, NUL included) in a 101's head as a Set-Cookie value. */
+static const char *in_101(apr_pool_t *p, const char *data, size_t size,
+                          size_t *len)
+{
+    static const char before[] = "HTTP/1.1 101 Switching Protocols\r\n"
+                                 "Upgrade: websocket\r\nSet-Cookie: ";
+    static const char after[] = "\r\n\r\n";
+    char *head;
+
+    *len = sizeof(before) - 1 + size + sizeof(after) - 1;
+    head = apr_palloc(p, *len);
+    memcpy(head, before, sizeof(before) - 1);
+    memcpy(head + sizeof(before) - 1, data, size);
+    memcpy(head + sizeof(before) - 1 + size, after, sizeof(after) - 1);
+    return head;
+}
+
+/* The input as a raw head, and in a 101's head: the head found (or all of
+ * it, as a head cut short) is rewritten. */
+static const char *raw_heads_work(apr_pool_t *p, const char *data,
+                                  size_t size,
+                                  const phs_cookie_policy_t *policies,
+                                  const char *const *names, size_t count)
+{
+    const char *heads[2];
+    size_t lens[2], h, i;
+    const char *failure;
+
+    heads[0] = data, lens[0] = size;
+    heads[1] = in_101(p, data, size, &lens[1]);
+    for (h = 0; h < 2; h++) {
+        size_t end = lens[h];
+
+        if ((failure = head_end_works(p, heads[h], lens[h])))
+            return failure;
+        if (phs_raw_head_find(heads[h], lens[h], 0, &end)
+            == PHS_RAW_HEAD_NOT_HTTP)
+            continue;
+        for (i = 0; i < count; i++)
+            if ((failure = head_rewrite_works(p, names[i], &policies[i],
+                                              heads[h], end)))
+                return failure;
+    }
+    return NULL;
+}
+
 const char *phs_check_cookie(apr_pool_t *p, const char *data, size_t size)
 {
     const char *in = fuzz_exact_string(p, data, size), *failure;
@@ -239,6 +533,9 @@ const char *phs_check_cookie(apr_pool_t *p, const char *data, size_t size)
             || (failure = rewrite_and_compare(p, names[i], &policy[i],
                                               value)))
             return failure;
+    if ((failure = raw_heads_work(p, data, size, policy, names,
+                                  sizeof(policy) / sizeof(*policy))))
+        return failure;
     return phs_cookie_pattern_check(p, in) ? NULL : pattern_works(p, in);
 }
 

@@ -12,7 +12,7 @@
 
 #include <apr_strings.h>
 
-#include "ip_addr.h"
+#include "phs_ip_addr.h"
 
 static int all_printable(const char *s)
 {

@@ -17,7 +17,7 @@
 #include <apr_lib.h>
 #include <apr_strings.h>
 
-#include "ip_set.h"
+#include "phs_ip_set.h"
 
 /* The last address of a block. */
 static phs_ip_t ip_block_last(const phs_cidr_t *block)

@@ -12,7 +12,9 @@
 #include <apr_lib.h>
 #include <apr_strings.h>
 
-#include "secret_key.h"
+#include "phs_secret_key.h"
+#include "phs_env.h"
+#include "phs_signed_ip.h"
 
 static int naive_is_set(const char *value)
 {

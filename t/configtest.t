@@ -31,7 +31,12 @@ my @bad = (
     ['PostHogAllowedIPBlocksFile /nonexistent/blocks.txt', '/nonexistent/blocks.txt'],
     ["PostHogAllowedIPBlocksFile $conf_dir/bad_blocks.txt", 'bad_blocks.txt:3'],
     ["PostHogAllowedIPBlocksFile $conf_dir/bad_blocks.txt", 'not-an-ip'],
-    ['PostHogExemptPaths e/x', 'e/x'],
+    ['PostHogExemptPaths /e', "'/e'"],
+    ['PostHogExemptPaths e/', "'e/'"],
+    ['PostHogExemptPaths api//surveys', 'api//surveys'],
+    ['PostHogExemptPaths api/../admin', 'api/../admin'],
+    ['PostHogExemptPaths !', "'!'"],
+    ['PostHogExemptPaths e !e', "'!e' contradicts"],
     ['PostHogExemptPaths ..', '..'],
     ['PostHogExemptPaths e%2f', 'e%2f'],
     ['PostHogExemptPaths none e', "'e' cannot follow 'none'"],
@@ -64,7 +69,8 @@ my @bad = (
     ['PostHogCookieHttpOnlyExempt ph_*x', 'ph_*x'],
     ['PostHogCookieSameSite Loose', "'Loose'"],
     ['PostHogHTTPSRedirect always', "'always'"],
-    ['PostHogHTTPSRedirectExempt _health/x', '_health/x'],
+    ['PostHogHTTPSRedirectExempt _health/', '_health/'],
+    ['PostHogHTTPSRedirectExempt lb/./check', 'lb/./check'],
     ['PostHogHTTPSRedirectExempt _health none', "'none' cannot be combined"],
     ['PostHogHTTPSRedirectExempt none _livez', "'_livez' cannot follow 'none'"],
     ['PostHogHTTPSPort 0', "'0'"],
@@ -80,13 +86,20 @@ my @bad = (
     ["<Location /x>\nPostHogMode debug\n</Location>", 'not allowed in <Location> context'],
     ['PostHogFromEnvironment maybe', "'maybe'"],
     ['PostHogSignClientIP sure', "'sure'"],
+    ['PostHogForwardedHeaders drop', "'drop'"],
+    ["<Location /x>\nPostHogForwardedHeaders keep\n</Location>", 'not allowed in <Location> context'],
+    ["<Location /x>\nPostHogSigningKey env:HOME\n</Location>", 'not allowed in <Location> context'],
     ['PostHogSecretKey env:', 'env: names no environment variable'],
     ['PostHogSecretKey file:', "invalid path ''"],
     ['PostHogSecretKey file:/tmp', '/tmp is not a file'],
     ["<Location /x>\nPostHogSecretKey env:HOME\n</Location>", 'not allowed in <Location> context'],
+    ['PostHogCookieHttpOnlyExempt none sessionid', "'none' cannot be combined with names in one scope ('sessionid')"],
+    ['PostHogCookieHttpOnlyExempt sessionid NONE', "'none' cannot be combined with names in one scope ('sessionid')"],
+    ["PostHogCookieHttpOnlyExempt none\nPostHogCookieHttpOnlyExempt ph_*", "'none' cannot be combined with names in one scope ('ph_*')"],
+    ["<Location /x>\nPostHogCookieHttpOnlyExempt a b\nPostHogCookieHttpOnlyExempt none\n</Location>", "'none' cannot be combined with names in one scope ('a')"],
 );
 
-plan tests => 3 * @bad + 2;
+plan tests => 3 * @bad + 4;
 
 for my $case (@bad) {
     my ($line, $token) = @$case;
@@ -132,4 +145,15 @@ PostHogHSTS "max-age=31536000; includeSubDomains; preload"
 </Location>
 GOOD
 ok t_cmp($status, 0, 'a good configuration passes httpd -t');
+ok t_cmp($out, qr/Syntax OK/, 'Syntax OK');
+
+# `none` alone, twice, or in a scope under names, is fine.
+($status, $out) = configtest(<<"GOOD");
+PostHogCookieHttpOnlyExempt sessionid
+<Location /none>
+    PostHogCookieHttpOnlyExempt none
+    PostHogCookieHttpOnlyExempt none
+</Location>
+GOOD
+ok t_cmp($status, 0, "'none' in a scope of its own passes httpd -t");
 ok t_cmp($out, qr/Syntax OK/, 'Syntax OK');

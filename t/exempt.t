@@ -9,18 +9,33 @@ use lib "$FindBin::Bin/lib";
 use PHS::Test;
 
 my @default_segments = qw(e i batch capture track engage s decide flags array
-                          static _health _readyz _livez messaging-preferences);
-my @exempt = map { ("/$_", "/$_/", "/$_/deeper/path") } @default_segments;
+                          static _health _readyz _livez messaging-preferences
+                          api/surveys api/product_tours
+                          api/early_access_features api/web_experiments
+                          site_app api/conversations/v1/widget);
+my @exempt = ((map { ("/$_", "/$_/", "/$_/deeper/path") } @default_segments),
+              '/api/surveys/?token=phc_x', '/site_app/1/phc_x/abc123/',
+              '/flags/?v=2', '/flags/definitionsx');
+# The personal-API-key endpoints under (and beside) the public ones.
+my @personal = qw(/flags/definitions /flags/definitions/ /flags/definitions/x
+                  /api/feature_flag/local_evaluation
+                  /api/projects/1/feature_flags/k/remote_config
+                  /api/projects/1/messaging/x /api/projects/
+                  /api/conversations/v1 /api/conversations/v1/widgets);
 my @near_misses = qw(/events /e.js /E/ /E /static-admin /decide2 /batches
-                     /_healthz /capture.php /api/e/ /x/e/ /Batch/);
+                     /_healthz /capture.php /api/e/ /x/e/ /Batch/
+                     /api/surveysx /api/Surveys /api
+                     /site_appx /api/surveys.json);
 my @traversal = ('/e/../admin', '/e/%2e%2e/admin', '//e/../admin',
                  '/e/./../admin', '/e/..%2fadmin', '/e/%2E%2E/admin',
-                 '/static/../../api/users');
+                 '/static/../../api/users', '/api/surveys/../projects/1',
+                 '/api/surveys/%2e%2e/projects/1',
+                 '/api/conversations/v1/widget/../../../projects');
 my @encoded_slash = ('/e/..%2Fadmin', '/e/%2F..%2Fadmin', '/e%2F../admin',
                      '/e/..%5Cadmin', '/e/x%2F..%2F..%2Fadmin');
 
 plan tests => 2 * @exempt + 2 * @near_misses + 2 * @traversal
-            + 2 * @encoded_slash + 13;
+            + 2 * @personal + 2 * @encoded_slash + 29;
 
 sub from_blocked {
     my ($vhost, $path) = @_;
@@ -36,7 +51,7 @@ for my $path (@exempt) {
     ok t_cmp($hits, 1, "$path reached the backend");
 }
 
-for my $path (@near_misses, @traversal) {
+for my $path (@near_misses, @traversal, @personal) {
     my ($r, $hits) = from_blocked('app', $path);
     ok t_cmp($r->{status}, qr/^4\d\d$/, "$path is refused ($r->{status})");
     ok t_cmp($hits, 0, "$path never reached the backend");
@@ -48,6 +63,18 @@ for my $path (@encoded_slash) {
     my ($r, $hits) = from_blocked('encoded', $path);
     ok t_cmp($r->{status}, 403, "$path is refused with encoded slashes on");
     ok t_cmp($hits, 0, "$path never reached the backend");
+}
+
+# The conversations widget's CORS preflight and its POST.
+for my $method (qw(OPTIONS POST)) {
+    my $m = unique_marker();
+    my $r = request(vhost => 'app', from => '127.0.0.2', method => $method,
+                    path => "/api/conversations/v1/widget/message?$m",
+                    headers => [Origin => 'https://shop.example',
+                                'Access-Control-Request-Method' => 'POST'],
+                    body => $method eq 'POST' ? '{"content":"hi"}' : '');
+    ok t_cmp($r->{status}, 200, "$method of the conversations widget passes");
+    ok t_cmp(backend_hits($m), 1, "and reached the backend");
 }
 
 # An exempt POST (an SDK's capture) goes through with its body.
@@ -95,4 +122,19 @@ for my $from ('127.0.0.1', '127.0.0.2') {
     ($r, $hits) = from_blocked('custom', '/hooks/closed/x');
     ok t_cmp($r->{status}, 403, "'none' in a Location exempts nothing there");
     ok t_cmp($hits, 0, 'so /hooks/closed/x never reached the backend');
+}
+
+# Entries of several segments; '!' restricts a sub-path again; the longest
+# matching entry decides (lines of one scope add up).
+{
+    my %want = ('/api/public' => 200, '/api/public/x' => 200,
+                '/api/publicx' => 403, '/api/public/private' => 403,
+                '/api/public/private/x' => 403,
+                '/api/public/private/open/x' => 200);
+    for my $path (sort keys %want) {
+        my ($r, $hits) = from_blocked('custom', $path);
+        ok t_cmp($r->{status}, $want{$path}, "custom list: $path gets $want{$path}");
+        ok t_cmp($hits, $want{$path} == 200 ? 1 : 0,
+                 "custom list: $path reached the backend only if open");
+    }
 }

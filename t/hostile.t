@@ -77,8 +77,8 @@ for my $path ('/api/%ff%fe%fd', '/e/%c0%af..%c0%afadmin', '/api/%00', '/e/%00/..
     $r = request(vhost => 'proxied', from => '127.0.0.2', raw =>
         "GET /api/x HTTP/1.1\r\nHost: localhost\r\nX-Forwarded-For: 203.0.113.66,\r\n 198.51.100.7\r\nConnection: close\r\n\r\n");
     ok t_cmp($r->{status}, 200, 'a folded X-Forwarded-For is one header line');
-    ok t_cmp($r->{body}, qr/^HTTP_X_FORWARDED_FOR=203\.0\.113\.66, 198\.51\.100\.7$/m,
-             'its rightmost entry is the client, the rest the remainder');
+    ok t_cmp($r->{body}, qr/^HTTP_X_FORWARDED_FOR=198\.51\.100\.7$/m,
+             'its rightmost entry is the client, all the backend is told');
     $r = request(vhost => 'redirect', path => '/api/x', headers => [Host => "localhost\x01evil"]);
     defined_answer($r, 'Host with a control byte', qr/^4\d\d$/);
 }

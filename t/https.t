@@ -8,7 +8,7 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use PHS::Test;
 
-plan tests => 62;
+plan tests => 67;
 
 my $tls_port = port('tls');
 my $https = "https://localhost:$tls_port";
@@ -135,4 +135,15 @@ for my $host ('evil.example', 'evil.example:443', 'good@evil.example',
     ok t_cmp(hsts($r), ['max-age=5'], "the backend's own HSTS wins, sent once");
     $r = tls(path => '/api/x', method => 'POST', body => 'x');
     ok t_cmp($r->{status}, 200, 'HTTPS requests are never redirected');
+}
+
+# Redirect exemptions of several segments, one restricted again.
+{
+    my %want = ('/_health' => 200, '/lb/check' => 200, '/lb/check/x' => 200,
+                '/lb/check/deep' => 301, '/lb' => 301);
+    for my $path (sort keys %want) {
+        my $r = request(vhost => 'redirect_paths', path => $path);
+        ok t_cmp($r->{status}, $want{$path},
+                 "PostHogHTTPSRedirectExempt: $path gets $want{$path}");
+    }
 }

@@ -9,13 +9,13 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use PHS::Test;
 
-plan tests => 122;
+plan tests => 138;
 
 my $good_key = $ENV{SECRET_KEY};
 my $signing_key = $ENV{PHS_SIGNING_KEY};
 my @posthog_vars = qw(ALLOWED_IP_BLOCKS TRUSTED_PROXIES TRUST_ALL_PROXIES
                       IS_BEHIND_PROXY SECURE_COOKIES DISABLE_SECURE_SSL_REDIRECT
-                      DEBUG TEST SECRET_KEY);
+                      DEBUG TEST SECRET_KEY MANAGED_PROXY_SIGNING_KEYS);
 my $dir = tempdir(CLEANUP => 1);
 
 sub key_file {
@@ -57,7 +57,11 @@ my @bad_keys = (
     [{}, "PostHogSecretKey file:$weak_file", 'repeated pattern', 'PostHogSecretKey', 'abcdabcdabcdabcd'],
     [{}, "PostHogSecretKey file:$long_file", 'is longer than 1022 bytes', 'PostHogSecretKey', '0102030405060708'],
     [{}, "PostHogSecretKey file:$over_file", 'is longer than 1022 bytes', 'PostHogSecretKey', '0102030405060708'],
-    [{}, 'PostHogSignClientIP On', 'needs PostHogSecretKey', 'PostHogSignClientIP', undef],
+    [{}, 'PostHogSignClientIP On', 'needs PostHogSigningKey or PostHogSecretKey', 'PostHogSignClientIP', undef],
+    [{ PHS_WEAK => 'weakweakweakweakweakweakweakweakweak' }, 'PostHogSigningKey env:PHS_WEAK', 'env:PHS_WEAK', 'PostHogSigningKey', 'weakweakweakweak'],
+    [{}, 'PostHogSigningKey "<randomly generated secret key>"', "it is PostHog's placeholder", 'PostHogSigningKey', undef],
+    [{ SECRET_KEY => $good_key, MANAGED_PROXY_SIGNING_KEYS => "tiny-key-1, $good_key" }, 'PostHogFromEnvironment On', 'MANAGED_PROXY_SIGNING_KEYS: the first key: it is shorter', 'openssl rand -hex 32', 'tiny-key-1'],
+    [{ SECRET_KEY => $good_key, MANAGED_PROXY_SIGNING_KEYS => ' , ,' }, 'PostHogFromEnvironment On', 'MANAGED_PROXY_SIGNING_KEYS holds no key', 'PostHogFromEnvironment', undef],
     [{}, 'PostHogFromEnvironment On', 'SECRET_KEY is not set', 'PostHogFromEnvironment', undef],
     [{ SECRET_KEY => '<randomly generated secret key>' }, 'PostHogFromEnvironment On', "SECRET_KEY: it is PostHog's placeholder", 'openssl rand -hex 32', '<randomly generated secret key>'],
     [{ SECRET_KEY => 'short-secret' }, 'PostHogFromEnvironment On', 'SECRET_KEY: it is shorter', 'openssl rand -hex 32', 'short-secret'],

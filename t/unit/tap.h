@@ -33,6 +33,24 @@ static inline int tap_is_str(const char *got, const char *want, const char *name
     return pass;
 }
 
+/* Output of a command, trailing newline dropped (checks against the
+ * openssl command). */
+#ifdef APR_STRINGS_H
+static inline char *tap_command_output(apr_pool_t *p, const char *command)
+{
+    char buf[512] = "";
+    FILE *f = popen(command, "r");
+
+    if (!f)
+        return NULL;
+    if (!fgets(buf, sizeof(buf), f))
+        buf[0] = '\0';
+    pclose(f);
+    buf[strcspn(buf, "\n")] = '\0';
+    return apr_pstrdup(p, buf);
+}
+#endif
+
 static inline int tap_done(void)
 {
     printf("1..%d\n", tap_count);

@@ -1,7 +1,9 @@
-/* Unit tests of Set-Cookie rewriting, exempt-name matching and the
- * PostHogCookieHttpOnlyExempt pattern grammar. */
+/* Unit tests of Set-Cookie rewriting (header values and raw response
+ * heads), exempt-name matching and the PostHogCookieHttpOnlyExempt pattern
+ * grammar. */
 #include "tap.h"
-#include "cookie.h"
+#include "phs_cookie.h"
+#include "phs_raw_response.h"
 
 #include <stdlib.h>
 
@@ -86,13 +88,24 @@ static const rewrite_case_t cases[] = {
     { PRODUCTION, "a=x; Path=/secure/httponly; Domain=httponly.example.com",
       "a=x; Path=/secure/httponly; Domain=httponly.example.com; Secure; HttpOnly", 0 },
     { PRODUCTION, "a=x; Comment=secure", "a=x; Comment=secure; Secure; HttpOnly", 0 },
-    { PRODUCTION, "a=\"quoted; secure\"", "a=\"quoted; secure\"; Secure; HttpOnly", 0 },
-    { PRODUCTION, "a=\"v; Secure; HttpOnly\"; Path=/",
-      "a=\"v; Secure; HttpOnly\"; Path=/; Secure; HttpOnly", 0 },
-    { PRODUCTION, "a= \"x;y\" ; Secure", "a= \"x;y\" ; Secure; HttpOnly", 0 },
     { PRODUCTION, "a=\"\"; Path=/", "a=\"\"; Path=/; Secure; HttpOnly", 0 },
+
+    /* RFC 6265 5.2, as browsers read it: the value ends at the first ';',
+     * quotes or not, and what follows is attributes.  `secure"` is not
+     * Secure to a browser, so Secure is added; ` Secure` inside quotes is
+     * Secure to a browser, so it is not added again. */
+    { PRODUCTION, "a=\"x;secure\"", "a=\"x;secure\"; Secure; HttpOnly", 0 },
+    { PRODUCTION, "a=\"quoted; secure\"", "a=\"quoted; secure\"; Secure; HttpOnly", 0 },
+    { PRODUCTION, "a=\"x; Secure; HttpOnly\"", "a=\"x; Secure; HttpOnly\"; HttpOnly", 0 },
+    { PRODUCTION, "a=\"v; Secure; HttpOnly\"; Path=/",
+      "a=\"v; Secure; HttpOnly\"; Path=/; HttpOnly", 0 },
+    { PRODUCTION, "a=\"x;secure; y\"", "a=\"x;secure; y\"; HttpOnly", 0 },
+    { PRODUCTION, "a=\"x; HttpOnly; z\"; Path=/", "a=\"x; HttpOnly; z\"; Path=/; Secure", 0 },
+    { PRODUCTION, "a= \"x;y\" ; Secure", "a= \"x;y\" ; Secure; HttpOnly", 0 },
     { PRODUCTION, "a=\"x; Secure", "a=\"x; Secure; HttpOnly", 0 },
     { PRODUCTION, "a=\"x;", "a=\"x; Secure; HttpOnly", 0 },
+    { PRODUCTION, "\"foo;bar\"=baz", "\"foo;bar\"=baz; Secure; HttpOnly", 0 },
+    { PRODUCTION, "\"a;Secure\"=1", "\"a;Secure\"=1; Secure; HttpOnly", 0 },
     { PRODUCTION, "a=1; Expires=Wed, 21 Oct 2026 07:28:00 GMT",
       "a=1; Expires=Wed, 21 Oct 2026 07:28:00 GMT; Secure; HttpOnly", 0 },
     { PRODUCTION, "a=1; Expires=Wed, 21 Oct 2026 07:28:00 GMT, secure, HttpOnly",
@@ -111,7 +124,13 @@ static const rewrite_case_t cases[] = {
     { PRODUCTION, "foo; Path=/", "foo; Path=/; Secure; HttpOnly", 0 },
     { PRODUCTION, "foo", "foo; Secure; HttpOnly", 0 },
     { PRODUCTION, "Secure", "Secure; Secure; HttpOnly", 0 },
-    { PRODUCTION, "ph_current_instance; Path=/", "ph_current_instance; Path=/; Secure", 0 },
+    /* Without '=' the pair is a value and the name is empty (RFC 6265bis,
+     * what browsers store): an exempt-looking value is not an exempt name. */
+    { PRODUCTION, "ph_current_instance; Path=/", "ph_current_instance; Path=/; Secure; HttpOnly", 0 },
+    { PRODUCTION, "csrftoken", "csrftoken; Secure; HttpOnly", 0 },
+    { PRODUCTION, "posthog_csrftoken; Secure", "posthog_csrftoken; Secure; HttpOnly", 0 },
+    { PRODUCTION, "__Host-x; Path=/", "__Host-x; Path=/; Secure; HttpOnly", 0 },
+    { DEBUG, "__Host-x", "__Host-x; HttpOnly", 0 },
     { PRODUCTION, "", "", 0 },
     { PRODUCTION, "   \t ", "   \t ", 0 },
     { PRODUCTION, ";", ";", 0 },
@@ -162,7 +181,20 @@ static const rewrite_case_t cases[] = {
     /* SameSite added only when absent, after Secure and HttpOnly. */
     { LAX, "sessionid=abc; Path=/", "sessionid=abc; Path=/; Secure; HttpOnly; SameSite=Lax", 0 },
     { LAX, "a=b; samesite=strict", "a=b; samesite=strict; Secure; HttpOnly", 0 },
-    { LAX, "a=b; SameSite", "a=b; SameSite; Secure; HttpOnly", 0 },
+    /* The last SameSite decides, and one browsers do not know (no value,
+     * a bad one) counts as none: SameSite=Lax is added after it. */
+    { LAX, "a=b; SameSite", "a=b; SameSite; Secure; HttpOnly; SameSite=Lax", 0 },
+    { LAX, "a=b; SameSite=", "a=b; SameSite=; Secure; HttpOnly; SameSite=Lax", 0 },
+    { LAX, "a=b; SameSite=Strict; SameSite=bogus",
+      "a=b; SameSite=Strict; SameSite=bogus; Secure; HttpOnly; SameSite=Lax", 0 },
+    { LAX, "a=b; SameSite=bogus; SameSite=Strict",
+      "a=b; SameSite=bogus; SameSite=Strict; Secure; HttpOnly", 0 },
+    { LAX, "a=b; SameSite=None\"", "a=b; SameSite=None\"; Secure; HttpOnly; SameSite=Lax", 0 },
+    { LAX, "a=b; SameSite = STRICT ", "a=b; SameSite = STRICT; Secure; HttpOnly", 0 },
+    { DEBUG, "a=b; SameSite=None; SameSite=x; HttpOnly",
+      "a=b; SameSite=None; SameSite=x; HttpOnly", 0 },
+    { DEBUG, "a=b; SameSite=x; SameSite=none; HttpOnly",
+      "a=b; SameSite=x; SameSite=none; HttpOnly", WARN_NONE },
     { LAX, "a=b; SameSite=None", "a=b; SameSite=None; Secure; HttpOnly", 0 },
     { LAX, "posthog_csrftoken=xyz; Path=/", "posthog_csrftoken=xyz; Path=/; Secure; SameSite=Lax", 0 },
     { LAX, "a=\"v; SameSite=None\"", "a=\"v; SameSite=None\"; Secure; HttpOnly; SameSite=Lax", 0 },
@@ -274,8 +306,9 @@ static void test_large_inputs(apr_pool_t *p)
     const char *empties = apr_pstrcat(p, "a=b", repeat(p, ";", 10000), NULL);
 
     tap_is_str(phs_cookie_rewrite(p, policy, quoted, NULL),
-               apr_pstrcat(p, quoted, "; Secure; HttpOnly", NULL),
-               "a 10 KB quoted value full of ';secure' is one value");
+               apr_pstrcat(p, quoted, "; HttpOnly", NULL),
+               "a 10 KB quoted value full of ';secure' ends at its first "
+               "';', as browsers read it");
     tap_is_str(phs_cookie_rewrite(p, policy, plain, NULL),
                apr_pstrcat(p, plain, "; HttpOnly", NULL),
                "a 9 KB value is kept whole");
@@ -284,6 +317,261 @@ static void test_large_inputs(apr_pool_t *p)
                "Secure after 1000 attributes is found");
     tap_is_str(phs_cookie_rewrite(p, policy, empties, NULL), "a=b; Secure; HttpOnly",
                "10000 trailing ';' are dropped");
+}
+
+/* RFC 6265bis 5.6: an attribute value over 1024 bytes makes browsers
+ * ignore the attribute, so the module does not count it either. */
+static void test_attribute_value_limit(apr_pool_t *p)
+{
+    const phs_cookie_policy_t *policy = &policies[PRODUCTION];
+    const char *at_limit = repeat(p, "x", 1024), *over = repeat(p, "x", 1025);
+    const char *secure_over = apr_pstrcat(p, "a=b; Secure=", over, NULL);
+    const char *httponly_over = apr_pstrcat(p, "a=b; HttpOnly= ", over, " ", NULL);
+    const char *both_at = apr_pstrcat(p, "a=b; Secure=", at_limit,
+                                      "; HttpOnly=  ", at_limit, NULL);
+    const char *samesite_over = apr_pstrcat(p, "a=b; HttpOnly; SameSite=None; "
+                                            "SameSite=", over, NULL);
+    unsigned warnings = 0;
+
+    tap_is_str(phs_cookie_rewrite(p, policy, secure_over, NULL),
+               apr_pstrcat(p, secure_over, "; Secure; HttpOnly", NULL),
+               "Secure with a 1025-byte value is not Secure");
+    tap_is_str(phs_cookie_rewrite(p, policy, httponly_over, NULL),
+               apr_pstrcat(p, "a=b; HttpOnly= ", over, "; Secure; HttpOnly", NULL),
+               "HttpOnly with a 1025-byte value (blanks trimmed) is not HttpOnly");
+    tap_ok(phs_cookie_rewrite(p, policy, both_at, NULL) == both_at,
+           "attribute values of 1024 bytes count");
+    phs_cookie_rewrite(p, &policies[DEBUG], samesite_over, &warnings);
+    tap_ok(warnings == WARN_NONE, "an ignored SameSite does not hide the "
+           "SameSite=None before it");
+    tap_is_str(phs_cookie_rewrite(p, &policies[LAX],
+                                  apr_pstrcat(p, "a=b; SameSite=", over, NULL), NULL),
+               apr_pstrcat(p, "a=b; SameSite=", over,
+                           "; Secure; HttpOnly; SameSite=Lax", NULL),
+               "a SameSite with a 1025-byte value is none");
+}
+
+/* Raw response heads: where a head ends. */
+typedef struct {
+    const char *bytes;
+    apr_size_t len;
+    phs_raw_head_found_t found;
+    apr_size_t head_len;
+} head_end_case_t;
+
+#define BYTES(literal) literal, sizeof(literal) - 1
+
+static const head_end_case_t head_ends[] = {
+    { BYTES("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n\x81\x05hello"),
+      PHS_RAW_HEAD_COMPLETE, 56 },
+    { BYTES("HTTP/1.1 200 OK\r\n\r\n"), PHS_RAW_HEAD_COMPLETE, 19 },
+    { BYTES("HTTP/1.1 200 OK\nA: b\n\nbody"), PHS_RAW_HEAD_COMPLETE, 22 },
+    { BYTES("HTTP/1.1 200 OK\nA: b\n\r\nbody"), PHS_RAW_HEAD_COMPLETE, 23 },
+    { BYTES("HTTP/1.1 200 OK\r\nA: b\r\n\nbody"), PHS_RAW_HEAD_COMPLETE, 24 },
+    { BYTES("http/1.1 200 ok\n\n"), PHS_RAW_HEAD_COMPLETE, 17 },
+    { BYTES("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n\r\n"),
+      PHS_RAW_HEAD_COMPLETE, 25 },
+    { BYTES("HTTP/1.1 200 OK\r\nA: b\r\n"), PHS_RAW_HEAD_INCOMPLETE, 0 },
+    { BYTES("HTTP/1.1 200 OK\r\nA: b\r\n\r"), PHS_RAW_HEAD_INCOMPLETE, 0 },
+    { BYTES("HTTP/1.1 200 OK\r\r\nA: b\r\r\n\r\r\n"), PHS_RAW_HEAD_INCOMPLETE, 0 },
+    { BYTES("HTTP/1.1 200 OK\n\r\r\n"), PHS_RAW_HEAD_INCOMPLETE, 0 },
+    { BYTES(""), PHS_RAW_HEAD_INCOMPLETE, 0 },
+    { BYTES("H"), PHS_RAW_HEAD_INCOMPLETE, 0 },
+    { BYTES("hTt"), PHS_RAW_HEAD_INCOMPLETE, 0 },
+    { BYTES("HTTP"), PHS_RAW_HEAD_INCOMPLETE, 0 },
+    { BYTES("HTX"), PHS_RAW_HEAD_NOT_HTTP, 0 },
+    { BYTES("Status: 200\r\n\r\n"), PHS_RAW_HEAD_NOT_HTTP, 0 },
+    { BYTES(" HTTP/1.1 200 OK\r\n\r\n"), PHS_RAW_HEAD_NOT_HTTP, 0 },
+    { BYTES("\r\nHTTP/1.1 200 OK\r\n\r\n"), PHS_RAW_HEAD_NOT_HTTP, 0 },
+    { BYTES("ICY 200 OK\r\n\r\n"), PHS_RAW_HEAD_NOT_HTTP, 0 },
+    { BYTES("\x81\x05hello"), PHS_RAW_HEAD_NOT_HTTP, 0 },
+};
+
+static void test_head_ends(apr_pool_t *p)
+{
+    size_t i;
+
+    for (i = 0; i < COUNT(head_ends); i++) {
+        const head_end_case_t *c = &head_ends[i];
+        const char *name = printable(p, apr_pstrmemdup(p, c->bytes, c->len));
+        apr_size_t head_len = 0, fed, incremental_len = 0;
+        phs_raw_head_found_t found = phs_raw_head_find(c->bytes, c->len, 0,
+                                                       &head_len), step = 0;
+
+        tap_ok(found == c->found && (found != PHS_RAW_HEAD_COMPLETE
+                                     || head_len == c->head_len),
+               "head end of '%s': %d, %lu bytes (got %d, %lu)", name,
+               c->found, (unsigned long)c->head_len, found,
+               (unsigned long)head_len);
+        /* Fed a byte at a time, as brigades may bring it. */
+        for (fed = 0; fed <= c->len; fed++) {
+            step = phs_raw_head_find(c->bytes, fed, fed ? fed - 1 : 0,
+                                     &incremental_len);
+            if (step != PHS_RAW_HEAD_INCOMPLETE)
+                break;
+        }
+        tap_ok(step == found && (found != PHS_RAW_HEAD_COMPLETE
+                                 || incremental_len == head_len),
+               "'%s' fed a byte at a time gives the same end", name);
+    }
+}
+
+/* Raw response heads: the rewrite. */
+typedef struct {
+    enum policy_id policy;
+    const char *head;
+    apr_size_t len;
+    const char *expected;        /* NULL: returned as is (the same pointer) */
+    int interim;
+    int cookies;
+} head_case_t;
+
+#define HEAD(literal) literal, sizeof(literal) - 1
+
+static const head_case_t head_cases[] = {
+    /* What mod_proxy_http forwards with ap_send_interim_response(). */
+    { PRODUCTION, HEAD("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                       "Connection: Upgrade\r\nSet-Cookie: ws=1; Path=/\r\n\r\n"),
+      "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+      "Connection: Upgrade\r\nSet-Cookie: ws=1; Path=/; Secure; HttpOnly\r\n\r\n", 0, 1 },
+    { PRODUCTION, HEAD("HTTP/1.1 101 Switching Protocols\r\n"
+                       "Set-Cookie: sessionid=a; HttpOnly\r\nX-A: 1\r\n"
+                       "Set-Cookie: posthog_csrftoken=b\r\n"
+                       "Set-Cookie: done=1; Secure; HttpOnly\r\n\r\n"),
+      "HTTP/1.1 101 Switching Protocols\r\n"
+      "Set-Cookie: sessionid=a; HttpOnly; Secure\r\nX-A: 1\r\n"
+      "Set-Cookie: posthog_csrftoken=b; Secure\r\n"
+      "Set-Cookie: done=1; Secure; HttpOnly\r\n\r\n", 0, 3 },
+    { PRODUCTION, HEAD("HTTP/1.1 101 Switching Protocols\r\nSet-Cookie: a=1; "
+                       "secure; httponly\r\n\r\n"), NULL, 0, 1 },
+    { PRODUCTION, HEAD("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n"),
+      NULL, 0, 0 },
+    { PRODUCTION, HEAD("HTTP/1.1 200 OK\r\n\r\n"), NULL, 0, 0 },
+
+    /* LF line ends are kept; the name in any case and spacing. */
+    { PRODUCTION, HEAD("HTTP/1.0 200 OK\nset-cookie:a=1\nSET-COOKIE :  b=2 \n"
+                       "Set-Cookie\t:c=3\n\n"),
+      "HTTP/1.0 200 OK\nset-cookie:a=1; Secure; HttpOnly\n"
+      "SET-COOKIE :  b=2; Secure; HttpOnly\nSet-Cookie\t:c=3; Secure; HttpOnly\n\n", 0, 3 },
+    { PRODUCTION, HEAD("HTTP/1.1 200 OK\r\nSet-Cookie2: a=1\r\nX-Set-Cookie: a=1\r\n"
+                       "Set-Cookie a=1\r\nSet-Cookies: a=1\r\n\r\n"), NULL, 0, 0 },
+    { PRODUCTION, HEAD("HTTP/1.1 200 OK\r\nSet-Cookie:\r\nSet-Cookie: ;\r\n\r\n"),
+      NULL, 0, 2 },
+
+    /* Folded lines: a Set-Cookie continued goes out on one line. */
+    { PRODUCTION, HEAD("HTTP/1.1 200 OK\r\nSet-Cookie: a=1\r\n ; Path=/\r\n\tx=y\r\n"
+                       "X-A: 1\r\n\r\n"),
+      "HTTP/1.1 200 OK\r\nSet-Cookie: a=1 ; Path=/ x=y; Secure; HttpOnly\r\n"
+      "X-A: 1\r\n\r\n", 0, 1 },
+    { PRODUCTION, HEAD("HTTP/1.1 200 OK\r\nSet-Cookie: a=1\r\n ; Secure;\r\n"
+                       "   HttpOnly\r\n\r\n"),
+      "HTTP/1.1 200 OK\r\nSet-Cookie: a=1 ; Secure; HttpOnly\r\n\r\n", 0, 1 },
+    { PRODUCTION, HEAD("HTTP/1.1 200 OK\r\nSet-Cookie: a=1\r\n Set-Cookie: b=2\r\n\r\n"),
+      "HTTP/1.1 200 OK\r\nSet-Cookie: a=1 Set-Cookie: b=2; Secure; HttpOnly\r\n\r\n",
+      0, 1 },
+    /* A line starting with a blank continues another field's value... */
+    { PRODUCTION, HEAD("HTTP/1.1 200 OK\r\nX-A: 1\r\n Set-Cookie: a=1\r\n\r\n"),
+      NULL, 0, 0 },
+    /* ...but after the status line, a line without a field name, or one
+     * such line, Chromium reads it as a field of its own and Firefox does
+     * not: it is dropped (RFC 9112 2.2). */
+    { PRODUCTION, HEAD("HTTP/1.1 200 OK\r\n Set-Cookie: a=1\r\nX-A: 1\r\n\r\n"),
+      "HTTP/1.1 200 OK\r\nX-A: 1\r\n\r\n", 0, 0 },
+    { PRODUCTION, HEAD("HTTP/1.1 200 OK\r\ngarbage\r\n\tSet-Cookie: a=1\r\n\r\n"),
+      "HTTP/1.1 200 OK\r\ngarbage\r\n\r\n", 0, 0 },
+    { PRODUCTION, HEAD("HTTP/1.1 200 OK\r\n: x\r\n Set-Cookie: a=1\r\n\r\n"),
+      "HTTP/1.1 200 OK\r\n: x\r\n\r\n", 0, 0 },
+    { PRODUCTION, HEAD("HTTP/1.1 200 OK\n Set-Cookie: a=1\n Set-Cookie: b=1\n"
+                       "Set-Cookie: c=1\n \n\n"),
+      "HTTP/1.1 200 OK\nSet-Cookie: c=1; Secure; HttpOnly\n\n", 0, 1 },
+    { PRODUCTION, HEAD("HTTP/1.1 200 OK\r\n Set-Cookie: a=1"),
+      "HTTP/1.1 200 OK\r\n", 0, 0 },
+
+    /* NUL and a CR not before LF become spaces: no browser sees a line
+     * the module does not. */
+    { PRODUCTION, HEAD("HTTP/1.1 200 OK\r\nSet-Cookie: a=1\0; Path=/\r\n\r\n"),
+      "HTTP/1.1 200 OK\r\nSet-Cookie: a=1 ; Path=/; Secure; HttpOnly\r\n\r\n", 0, 1 },
+    { PRODUCTION, HEAD("HTTP/1.1 200 OK\r\nSet-\0Cookie: a=1\r\n\r\n"),
+      "HTTP/1.1 200 OK\r\nSet- Cookie: a=1\r\n\r\n", 0, 0 },
+    { PRODUCTION, HEAD("HTTP/1.1 200 OK\r\nX-A: 1\rSet-Cookie: a=1\r\n\r\n"),
+      "HTTP/1.1 200 OK\r\nX-A: 1 Set-Cookie: a=1\r\n\r\n", 0, 0 },
+    { PRODUCTION, HEAD("HTTP/1.1 200 OK\rSet-Cookie: a=1\r\n\r\n"),
+      "HTTP/1.1 200 OK Set-Cookie: a=1\r\n\r\n", 0, 0 },
+    { PRODUCTION, HEAD("HTTP/1.1 200 OK\r\nSet-Cookie: a=1\r; Path=/\r\r\n\r\n"),
+      "HTTP/1.1 200 OK\r\nSet-Cookie: a=1 ; Path=/; Secure; HttpOnly\r\n\r\n", 0, 1 },
+
+    /* Status lines: 1xx but 101 means another head follows; so does a
+     * status browsers may read differently (Firefox: atoi, 16 bits). */
+    { PRODUCTION, HEAD("HTTP/1.1 100 Continue\r\n\r\n"), NULL, 1, 0 },
+    { PRODUCTION, HEAD("HTTP/1.1 103 Early Hints\r\nSet-Cookie: e=1\r\n\r\n"),
+      "HTTP/1.1 103 Early Hints\r\nSet-Cookie: e=1; Secure; HttpOnly\r\n\r\n", 1, 1 },
+    { PRODUCTION, HEAD("HTTP/1.1 199\r\n\r\n"), NULL, 1, 0 },
+    { PRODUCTION, HEAD("HTTP/1.1 101\r\n\r\n"), NULL, 0, 0 },
+    { PRODUCTION, HEAD("HTTP/1.0 404 Not Found\r\n\r\n"), NULL, 0, 0 },
+    { PRODUCTION, HEAD("HTTP/1.1  200 OK\r\n\r\n"), NULL, 0, 0 },
+    { PRODUCTION, HEAD("HTTP/1.1 200OK\r\n\r\n"), NULL, 0, 0 },
+    { PRODUCTION, HEAD("HTTP/1.1 0100 Continue\r\n\r\n"), NULL, 1, 0 },
+    { PRODUCTION, HEAD("HTTP/1.1 65636 x\r\n\r\n"), NULL, 1, 0 },
+    { PRODUCTION, HEAD("HTTP/1.1 +100\r\n\r\n"), NULL, 1, 0 },
+    { PRODUCTION, HEAD("HTTP/1.1 20\r\n\r\n"), NULL, 1, 0 },
+    { PRODUCTION, HEAD("HTTP/1.1\t100\r\n\r\n"), NULL, 1, 0 },
+    { PRODUCTION, HEAD("HTTP/1.1\r\n\r\n"), NULL, 1, 0 },
+
+    /* A head cut short (the response ended inside it). */
+    { PRODUCTION, HEAD("HTTP/1.1 200 OK\r\nSet-Cookie: a=1"),
+      "HTTP/1.1 200 OK\r\nSet-Cookie: a=1; Secure; HttpOnly", 0, 1 },
+    { PRODUCTION, HEAD("HTTP/1.1 200 OK\r\nSet-Cookie: a=1\r"),
+      "HTTP/1.1 200 OK\r\nSet-Cookie: a=1; Secure; HttpOnly", 0, 1 },
+    /* What follows the empty line is not the head's. */
+    { PRODUCTION, HEAD("HTTP/1.1 200 OK\r\n\r\nSet-Cookie: a=1\r\n"), NULL, 0, 0 },
+
+    /* The scope's policy, exemptions and __Host- included. */
+    { DEBUG, HEAD("HTTP/1.1 101 Switching Protocols\r\nSet-Cookie: a=1\r\n"
+                  "Set-Cookie: __Host-b=2; Path=/\r\n\r\n"),
+      "HTTP/1.1 101 Switching Protocols\r\nSet-Cookie: a=1; HttpOnly\r\n"
+      "Set-Cookie: __Host-b=2; Path=/; Secure; HttpOnly\r\n\r\n", 0, 2 },
+    { NOTHING, HEAD("HTTP/1.1 101 Switching Protocols\r\nSet-Cookie: a=1\r\n\r\n"),
+      NULL, 0, 1 },
+};
+
+static void test_head_case(apr_pool_t *p, const head_case_t *c)
+{
+    const char *name = apr_psprintf(p, "[%s] head '%s'", policy_names[c->policy],
+                                    printable(p, apr_pstrmemdup(p, c->head, c->len)));
+    phs_raw_head_t out, again;
+
+    phs_raw_head_rewrite(p, &policies[c->policy], c->head, c->len, &out, NULL);
+    if (c->expected)
+        tap_ok(out.len == strlen(c->expected)
+               && !memcmp(out.text, c->expected, out.len), "%s becomes '%s' "
+               "(got '%s')", name, printable(p, c->expected),
+               printable(p, apr_pstrmemdup(p, out.text, out.len)));
+    else
+        tap_ok(out.text == c->head && out.len == c->len,
+               "%s is returned as it is", name);
+    tap_ok(out.interim == c->interim && out.cookies == c->cookies,
+           "%s: interim %d, %d cookies (got %d, %d)", name, c->interim,
+           c->cookies, out.interim, out.cookies);
+    phs_raw_head_rewrite(p, &policies[c->policy], out.text, out.len, &again,
+                         NULL);
+    tap_ok(again.text == out.text, "%s: rewriting twice is the same as once",
+           name);
+}
+
+static void test_raw_heads(apr_pool_t *p)
+{
+    const char *none = "HTTP/1.1 101 Switching Protocols\r\nSet-Cookie: t=1; "
+                       "SameSite=None\r\n\r\n";
+    unsigned warnings = 0;
+    phs_raw_head_t out;
+    size_t i;
+
+    for (i = 0; i < COUNT(head_cases); i++)
+        test_head_case(p, &head_cases[i]);
+    phs_raw_head_rewrite(p, &policies[DEBUG], none, strlen(none), &out,
+                         &warnings);
+    tap_ok(warnings == WARN_NONE, "a raw head's SameSite=None cookie without "
+           "Secure raises the warning");
 }
 
 static apr_uint64_t rng_state = APR_UINT64_C(20240601);
@@ -474,6 +762,9 @@ int main(void)
     test_null_warnings(p);
     test_warnings_accumulate(p);
     test_large_inputs(p);
+    test_attribute_value_limit(p);
+    test_head_ends(p);
+    test_raw_heads(p);
     test_random_inputs(scratch);
     test_name_matches(defaults, p);
     test_pattern_check(p);

@@ -8,11 +8,11 @@
 #include "../../fuzz/common.c"
 #include "../../fuzz/fuzz_ip_addr.c"
 #include "../../fuzz/fuzz_ip_set.c"
-#include "../../fuzz/fuzz_forwarded.c"
+#include "../../fuzz/fuzz_client_ip.c"
 #include "../../fuzz/fuzz_cookie.c"
-#include "../../fuzz/fuzz_https_redirect.c"
+#include "../../fuzz/fuzz_https.c"
 #include "../../fuzz/fuzz_secret_key.c"
-#include "../../fuzz/fuzz_path_segment.c"
+#include "../../fuzz/fuzz_path_set.c"
 
 #include "tap.h"
 
@@ -30,11 +30,11 @@ typedef struct {
 static const target_t targets[] = {
     { "ip_addr", phs_check_ip_addr },
     { "ip_set", phs_check_ip_set },
-    { "forwarded", phs_check_forwarded },
+    { "client_ip", phs_check_client_ip },
     { "cookie", phs_check_cookie },
-    { "https_redirect", phs_check_https_redirect },
+    { "https", phs_check_https },
     { "secret_key", phs_check_secret_key },
-    { "path_segment", phs_check_path_segment },
+    { "path_set", phs_check_path_set },
 };
 #define TARGET_COUNT (sizeof(targets) / sizeof(*targets))
 

@@ -6,7 +6,7 @@
 #include "apr_general.h"
 #include "apr_pools.h"
 
-#include "ip_addr.h"
+#include "phs_ip_addr.h"
 #include "tap.h"
 
 static apr_pool_t *pool;

@@ -14,7 +14,7 @@
 #include "apr_pools.h"
 #include "apr_strings.h"
 
-#include "ip_set.h"
+#include "phs_ip_set.h"
 #include "tap.h"
 
 static apr_pool_t *pool;

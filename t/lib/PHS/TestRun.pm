@@ -12,13 +12,16 @@ my @MODULES = qw(mod_proxy.so mod_proxy_http.so mod_cgid.so mod_headers.so
                  mod_authn_file.so mod_authz_user.so mod_access_compat.so
                  mod_remoteip.so mod_socache_shmcb.so mod_ssl.so
                  mod_cache.so mod_cache_disk.so mod_rewrite.so mod_include.so
-                 mod_http2.so);
+                 mod_http2.so mod_proxy_wstunnel.so);
 
 # PostHog's environment, for the vhosts with PostHogFromEnvironment On, and
 # the signing key; fresh keys every run, read by the tests from %ENV.
 sub posthog_environment {
     my $key = join '', map { sprintf '%02x', int rand 256 } 1 .. 32;
     my $signing = join '', map { sprintf '%02x', int rand 256 } 1 .. 32;
+    my @managed = map { join '', map { sprintf '%02x', int rand 256 } 1 .. 32 }
+                  1 .. 2;
+    my $own = join '', map { sprintf '%02x', int rand 256 } 1 .. 32;
     %ENV = (%ENV,
         ALLOWED_IP_BLOCKS => '127.0.0.1, 198.51.100.0/24',
         TRUSTED_PROXIES => '127.0.0.2',
@@ -30,6 +33,8 @@ sub posthog_environment {
         TEST => '0',
         SECRET_KEY => $key,
         PHS_SIGNING_KEY => $signing,
+        PHS_OWN_SIGNING_KEY => $own,
+        MANAGED_PROXY_SIGNING_KEYS => " $managed[0] , $managed[1]",
     );
 }
 

@@ -1,0 +1,374 @@
+/* Numeric IP addresses: a hand-written parser and an RFC 5952 formatter.
+ *
+ * The parser is our own rather than inet_pton(): the accepted grammar must be
+ * exactly the documented one on every platform (inet_pton accepts leading
+ * zeros on some libcs, and its IPv4 variants differ), and nothing here may
+ * ever reach a resolver. */
+#include <stdio.h>
+#include <string.h>
+
+#include "apr_strings.h"
+
+#include "phs_ip_addr.h"
+#include "phs_text.h"
+
+#define V4_MAPPED_PREFIX APR_UINT64_C(0x0000ffff00000000)
+
+int phs_ip_is_v4(const phs_ip_t *ip)
+{
+    return ip->hi == 0 && (ip->lo >> 32) == 0xffff;
+}
+
+static void ip_from_v4(apr_uint32_t v4, phs_ip_t *out)
+{
+    out->hi = 0;
+    out->lo = V4_MAPPED_PREFIX | v4;
+}
+
+static void ip_from_words(const apr_uint16_t words[8], phs_ip_t *out)
+{
+    out->hi = 0;
+    out->lo = 0;
+    for (int i = 0; i < 4; i++) {
+        out->hi = (out->hi << 16) | words[i];
+        out->lo = (out->lo << 16) | words[i + 4];
+    }
+}
+
+static void ip_to_words(const phs_ip_t *ip, apr_uint16_t words[8])
+{
+    for (int i = 0; i < 4; i++) {
+        words[i] = (apr_uint16_t)(ip->hi >> (48 - 16 * i));
+        words[i + 4] = (apr_uint16_t)(ip->lo >> (48 - 16 * i));
+    }
+}
+
+static int is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static int hex_value(char c)
+{
+    if (is_digit(c))
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* One octet at *s (of a dotted quad, or a prefix length): 1 to 3 digits,
+ * 0..255, no leading zero.  Leading zeros are refused because other parsers
+ * read them as octal: "010.0.0.1" must not silently mean 10.0.0.1 here and
+ * 8.0.0.1 elsewhere.  Returns the octet and advances *s, or -1. */
+static int parse_octet(const unsigned char **s, const unsigned char *end)
+{
+    const unsigned char *c = *s;
+    unsigned octet, digit;
+
+    if (c == end || (octet = (unsigned)*c - '0') > 9)
+        return -1;
+    c++;
+    if (c < end && (digit = (unsigned)*c - '0') <= 9) {
+        if (octet == 0)
+            return -1;
+        octet = octet * 10 + digit;
+        c++;
+        if (c < end && (digit = (unsigned)*c - '0') <= 9) {
+            octet = octet * 10 + digit;
+            c++;
+            if (octet > 255)
+                return -1;
+        }
+    }
+    *s = c;
+    return (int)octet;
+}
+
+/* `a.b.c.d`: exactly four octets.  Octet by octet rather than byte by byte:
+ * it runs on every forwarded hop of every request.  A fourth digit is
+ * neither a dot nor the end, so it is refused too. */
+static int parse_v4(const char *text, apr_size_t len, apr_uint32_t *out)
+{
+    const unsigned char *s = (const unsigned char *)text, *end = s + len;
+    apr_uint32_t v4 = 0;
+    int i, octet;
+
+    for (i = 0; i < 4; i++) {
+        if (i > 0 && (s == end || *s++ != '.'))
+            return 0;
+        if ((octet = parse_octet(&s, end)) < 0)
+            return 0;
+        v4 = (v4 << 8) | (apr_uint32_t)octet;
+    }
+    if (s != end)
+        return 0;
+    *out = v4;
+    return 1;
+}
+
+/* Fills `words` from the groups before and after the single "::" (if any).
+ * `gap` is the index where the zeros go, or -1 without "::". */
+static int expand_v6(apr_uint16_t words[8], int count, int gap)
+{
+    if (gap < 0)
+        return count == 8;
+    /* "::" stands for at least one zero group (RFC 4291 2.2). */
+    if (count > 7)
+        return 0;
+    int zeros = 8 - count;
+    memmove(words + gap + zeros, words + gap,
+            (size_t)(count - gap) * sizeof(*words));
+    memset(words + gap, 0, (size_t)zeros * sizeof(*words));
+    return 1;
+}
+
+/* RFC 4291 section 2.2 text forms: 1-4 hex digits per group, at most one
+ * "::", optionally an IPv4 dotted quad as the last 32 bits. */
+static int parse_v6(const char *s, apr_size_t len, phs_ip_t *out)
+{
+    apr_uint16_t words[8] = { 0 };
+    int count = 0, gap = -1;
+    apr_size_t pos = 0;
+
+    if (len >= 2 && s[0] == ':' && s[1] == ':') {
+        gap = 0;
+        pos = 2;
+    }
+    while (pos < len) {
+        apr_size_t digits = 0;
+        unsigned group = 0;
+
+        while (pos + digits < len && hex_value(s[pos + digits]) >= 0)
+            group = (group << 4) | (unsigned)hex_value(s[pos + digits++]);
+        if (pos + digits < len && s[pos + digits] == '.') {
+            apr_uint32_t v4;
+            if (count > 6 || !parse_v4(s + pos, len - pos, &v4))
+                return 0;
+            words[count++] = (apr_uint16_t)(v4 >> 16);
+            words[count++] = (apr_uint16_t)v4;
+            break;
+        }
+        if (digits == 0 || digits > 4 || count == 8)
+            return 0;
+        words[count++] = (apr_uint16_t)group;
+        pos += digits;
+        if (pos == len)
+            break;
+        /* A single ':' must be followed by another group. */
+        if (s[pos++] != ':' || pos == len)
+            return 0;
+        if (s[pos] == ':') {
+            if (gap >= 0)
+                return 0;
+            gap = count;
+            pos++;
+        }
+    }
+    if (!expand_v6(words, count, gap))
+        return 0;
+    ip_from_words(words, out);
+    return 1;
+}
+
+int phs_ip_parse(const char *text, apr_size_t len, phs_ip_t *out)
+{
+    apr_uint32_t v4;
+
+    /* A text that parses as IPv4 has no ':'; trying it first spares the
+     * common case a scan for one. */
+    if (parse_v4(text, len, &v4)) {
+        ip_from_v4(v4, out);
+        return 1;
+    }
+    return memchr(text, ':', len) && parse_v6(text, len, out);
+}
+
+static void ip_mask(phs_ip_t *ip, unsigned bits)
+{
+    apr_uint64_t all = ~APR_UINT64_C(0);
+
+    ip->hi &= bits >= 64 ? all : bits == 0 ? 0 : all << (64 - bits);
+    ip->lo &= bits >= 128 ? all : bits <= 64 ? 0 : all << (128 - bits);
+}
+
+/* The token as it may appear inside quotes in a log line: bytes outside
+ * printable ASCII become \xHH, and very long tokens are cut, so a hostile
+ * file or header cannot inject into the error log. */
+/* A hint for the common mistakes; NULL when none applies. */
+static const char *address_problem(const char *addr, apr_size_t len)
+{
+    apr_uint32_t v4;
+    int letters = 0, hex_letters = 0, colons = 0;
+
+    if (len == 0)
+        return "empty address";
+    for (apr_size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)addr[i];
+        if (c <= 0x20 || c == 0x7f)
+            return "contains whitespace or control characters";
+        if (c == '%')
+            return "zone ids are not allowed";
+        if (c == '[' || c == ']')
+            return "brackets are not allowed";
+        if (c == ':')
+            colons++;
+        if ((c >= 'g' && c <= 'z') || (c >= 'G' && c <= 'Z'))
+            letters = 1;
+        if ((c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))
+            hex_letters = 1;
+    }
+    /* Without a colon even "cafe" is meant as a name, not hex groups. */
+    if (colons == 0)
+        letters |= hex_letters;
+    if (colons == 1) {
+        const char *colon = memchr(addr, ':', len);
+        if (parse_v4(addr, (apr_size_t)(colon - addr), &v4))
+            return "ports are not allowed";
+    }
+    if (letters)
+        return "not a numeric address (host names are never resolved)";
+    if (colons == 0)
+        return "IPv4 needs four decimal parts 0..255 without leading zeros";
+    return "not a valid IPv6 address";
+}
+
+static const char *cidr_error(apr_pool_t *p, const char *token, apr_size_t len,
+                              const char *problem)
+{
+    return apr_psprintf(p, "invalid IP address or CIDR block '%s'%s%s",
+                        phs_text_quote(p, token, len), problem ? ": " : "",
+                        problem ? problem : "");
+}
+
+const char *phs_cidr_parse_len(apr_pool_t *p, const char *token,
+                               apr_size_t len, phs_cidr_t *out)
+{
+    const char *slash = memchr(token, '/', len);
+    apr_size_t addr_len = slash ? (apr_size_t)(slash - token) : len;
+    int written_v4 = !memchr(token, ':', addr_len);
+    unsigned max_prefix = written_v4 ? 32 : 128;
+    unsigned prefix = max_prefix;
+    phs_ip_t ip;
+
+    if (len == 0)
+        return cidr_error(p, token, len, "empty");
+    if (!phs_ip_parse(token, addr_len, &ip))
+        return cidr_error(p, token, len, address_problem(token, addr_len));
+    if (slash) {
+        const unsigned char *digits = (const unsigned char *)slash + 1;
+        const unsigned char *end = (const unsigned char *)token + len;
+        int octet;
+
+        if (digits == end)
+            return cidr_error(p, token, len, "missing prefix length after '/'");
+        if ((octet = parse_octet(&digits, end)) < 0 || digits != end)
+            return cidr_error(p, token, len, apr_psprintf(p,
+                "prefix must be 0..%u in decimal, without sign or leading zeros",
+                max_prefix));
+        prefix = (unsigned)octet;
+        if (prefix > max_prefix)
+            return cidr_error(p, token, len, apr_psprintf(p,
+                "prefix /%u out of range for %s", prefix,
+                written_v4 ? "IPv4" : "IPv6"));
+    }
+    /* An IPv4 prefix counts within the mapped /96; a prefix written after an
+     * IPv6-form address (even ::ffff:a.b.c.d) counts in the 128-bit space. */
+    out->bits = written_v4 ? 96 + prefix : prefix;
+    ip_mask(&ip, out->bits);
+    out->base = ip;
+    return NULL;
+}
+
+const char *phs_cidr_parse(apr_pool_t *p, const char *token, phs_cidr_t *out)
+{
+    return phs_cidr_parse_len(p, token, strlen(token), out);
+}
+
+int phs_ip_from_sockaddr(const apr_sockaddr_t *sa, phs_ip_t *out)
+{
+    if (sa->family == AF_INET) {
+        const unsigned char *b = (const unsigned char *)&sa->sa.sin.sin_addr;
+        ip_from_v4((apr_uint32_t)b[0] << 24 | (apr_uint32_t)b[1] << 16
+                   | (apr_uint32_t)b[2] << 8 | b[3], out);
+        return 1;
+    }
+#if APR_HAVE_IPV6
+    if (sa->family == AF_INET6) {
+        const unsigned char *b = sa->sa.sin6.sin6_addr.s6_addr;
+        out->hi = 0;
+        out->lo = 0;
+        for (int i = 0; i < 8; i++) {
+            out->hi = (out->hi << 8) | b[i];
+            out->lo = (out->lo << 8) | b[i + 8];
+        }
+        return 1;
+    }
+#endif
+    return 0;
+}
+
+/* RFC 5952 4.2: compress the longest run of two or more zero groups, the
+ * first one on a tie. */
+static void longest_zero_run(const apr_uint16_t words[8], int *start, int *len)
+{
+    *start = -1;
+    *len = 1;
+    for (int i = 0; i < 8;) {
+        int j = i;
+        while (j < 8 && words[j] == 0)
+            j++;
+        if (j - i > *len) {
+            *start = i;
+            *len = j - i;
+        }
+        i = j > i ? j : i + 1;
+    }
+}
+
+/* Written by hand: sprintf costs more than the rest of the request's
+ * client-IP work. */
+static char *format_v4(apr_uint32_t v4, char *buf)
+{
+    char *w = buf;
+    int shift;
+
+    for (shift = 24; shift >= 0; shift -= 8) {
+        unsigned octet = (v4 >> shift) & 0xff;
+
+        if (octet >= 100)
+            *w++ = (char)('0' + octet / 100);
+        if (octet >= 10)
+            *w++ = (char)('0' + octet / 10 % 10);
+        *w++ = (char)('0' + octet % 10);
+        *w++ = shift ? '.' : '\0';
+    }
+    return buf;
+}
+
+char *phs_ip_format(const phs_ip_t *ip, char *buf)
+{
+    apr_uint16_t words[8];
+    int run_start, run_len;
+    char *w = buf;
+
+    if (phs_ip_is_v4(ip))
+        return format_v4((apr_uint32_t)ip->lo, buf);
+    ip_to_words(ip, words);
+    longest_zero_run(words, &run_start, &run_len);
+    for (int i = 0; i < 8; i++) {
+        if (i == run_start) {
+            *w++ = ':';
+            *w++ = ':';
+            i += run_len - 1;
+            continue;
+        }
+        if (i > 0 && i != run_start + run_len)
+            *w++ = ':';
+        w += sprintf(w, "%x", words[i]);
+    }
+    *w = '\0';
+    return buf;
+}

@@ -1,0 +1,86 @@
+/* Text as HTTP carries it, shared by the parsers: byte ranges and the
+ * blanks around them, RFC 9110 tokens, header names as backends read them
+ * (CGI, WSGI and most frameworks turn `X-Real-IP` and `X_Real_IP` into one
+ * variable, so a header the module removes must go in every spelling), and
+ * outside text made safe for a log line.  APR only. */
+#ifndef PHS_TEXT_H
+#define PHS_TEXT_H
+
+#include <string.h>
+
+#include <apr_pools.h>
+#include <apr_tables.h>
+
+/* A byte range, not NUL-terminated. */
+typedef struct {
+    const char *start;
+    apr_size_t len;
+} phs_span_t;
+
+/* Space and tab: what separates tokens in a header value (RFC 9110 OWS,
+ * RFC 6265 WSP). */
+static APR_INLINE int phs_is_blank(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+/* [start, end) without the blanks around it. */
+static APR_INLINE phs_span_t phs_span_trimmed(const char *start,
+                                              const char *end)
+{
+    phs_span_t span;
+
+    while (start < end && phs_is_blank(*start))
+        start++;
+    while (end > start && phs_is_blank(end[-1]))
+        end--;
+    span.start = start;
+    span.len = (apr_size_t)(end - start);
+    return span;
+}
+
+/* `span` is `word` (lower case, `word_len` bytes) in any ASCII case; the
+ * folding never depends on the locale. */
+static APR_INLINE int phs_span_is_word(phs_span_t span, const char *word,
+                                       apr_size_t word_len)
+{
+    apr_size_t i;
+
+    if (span.len != word_len)
+        return 0;
+    for (i = 0; i < word_len; i++) {
+        char c = span.start[i];
+
+        if (c >= 'A' && c <= 'Z')
+            c = (char)(c - 'A' + 'a');
+        if (c != word[i])
+            return 0;
+    }
+    return 1;
+}
+
+/* For a string literal. */
+#define phs_span_is(span, word) phs_span_is_word((span), (word), sizeof(word) - 1)
+
+/* RFC 9110 token characters: header names, cookie names, RFC 7239
+ * parameter names and values. */
+static APR_INLINE int phs_is_tchar(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+           || (c >= '0' && c <= '9') || (c && strchr("!#$%&'*+-.^_`|~", c));
+}
+
+/* A token from the outside world, safe to put in a log line or an error:
+ * bytes outside printable ASCII, quotes and backslashes as \xHH, cut at 80
+ * bytes with "...". */
+const char *phs_text_quote(apr_pool_t *p, const char *token, apr_size_t len);
+
+/* 1 when `key` is `name` in any case, with `_` for any `-`. */
+int phs_field_spells(const char *key, const char *name);
+
+/* Removes every field of `table` whose name spells one of `names` (count
+ * of them); returns how many were removed. */
+int phs_fields_remove(apr_table_t *table, const char *const *names,
+                      int count);
+
+#endif

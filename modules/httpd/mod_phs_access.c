@@ -1,0 +1,214 @@
+#include "mod_phs_access.h"
+#include "mod_phs_request.h"
+#include "phs_path_set.h"
+#include "mod_phs_directive.h"
+#include "mod_phs_client_ip.h"
+
+#include <http_core.h>
+#include <http_log.h>
+#include <http_protocol.h>
+#include <http_request.h>
+#include <mod_core.h>
+#include <apr_strings.h>
+
+APLOG_USE_MODULE(posthog_secure);
+
+#define DEFAULT_DENY_MESSAGE "Access denied.\n"
+
+typedef enum { ACCESS_ALLOWED, ACCESS_EXEMPT, ACCESS_DENIED } access_t;
+
+static const char *const access_names[] = { "allowed", "exempt", "denied" };
+
+/* Built once per configuration cycle in pre_config. */
+static phs_path_set_t *default_exempt_paths;
+
+static phs_ip_set_t *scope_blocks(cmd_parms *cmd, phs_dir_conf_t *conf)
+{
+    if (!conf->allowed)
+        conf->allowed = phs_ip_set_make(cmd->pool);
+    conf->blocks_state = PHS_BLOCKS_LIST;
+    return conf->allowed;
+}
+
+static const char *mixed_none_error(cmd_parms *cmd)
+{
+    return phs_cmd_error(cmd, "'none' cannot be combined with addresses "
+                         "in one scope");
+}
+
+const char *phs_cmd_allowed_blocks(cmd_parms *cmd, void *dconf,
+                                   const char *word)
+{
+    phs_dir_conf_t *conf = dconf;
+
+    if (!strcasecmp(word, "none")) {
+        if (conf->blocks_state == PHS_BLOCKS_LIST)
+            return mixed_none_error(cmd);
+        conf->blocks_state = PHS_BLOCKS_NONE;
+        return NULL;
+    }
+    if (conf->blocks_state == PHS_BLOCKS_NONE)
+        return mixed_none_error(cmd);
+    return phs_cmd_add_list(cmd, scope_blocks(cmd, conf), word);
+}
+
+const char *phs_cmd_allowed_blocks_file(cmd_parms *cmd, void *dconf,
+                                        const char *path)
+{
+    phs_dir_conf_t *conf = dconf;
+
+    if (conf->blocks_state == PHS_BLOCKS_NONE)
+        return mixed_none_error(cmd);
+    return phs_cmd_add_file(cmd, scope_blocks(cmd, conf), path);
+}
+
+const char *phs_cmd_deny_message(cmd_parms *cmd, void *dconf,
+                                 const char *message)
+{
+    phs_dir_conf_t *conf = dconf;
+
+    /* ap_custom_response() would take these for a redirect target. */
+    if (*message == '/' || ap_is_url(message))
+        return phs_cmd_error(cmd, apr_psprintf(cmd->temp_pool, "'%s' is a "
+                             "URL; use ErrorDocument 403 for a page", message));
+    conf->deny_message = message;
+    return NULL;
+}
+
+int phs_access_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
+                          apr_pool_t *ptemp)
+{
+    (void)plog;
+    (void)ptemp;
+    default_exempt_paths = phs_path_set_parse(pconf, PHS_DEFAULT_EXEMPT_PATHS);
+    return OK;
+}
+
+static access_t decide(request_rec *r, const phs_dir_conf_t *conf,
+                       const char **reason)
+{
+    const phs_path_set_t *exempt = PHS_MERGE_PTR(conf->exempt_paths,
+                                                 default_exempt_paths);
+    const phs_request_t *state;
+    phs_ip_t client;
+
+    if (conf->ip_restriction == 0 || phs_path_set_exempts(exempt, r->uri))
+        return ACCESS_EXEMPT;
+    if (conf->blocks_state != PHS_BLOCKS_LIST)
+        return ACCESS_ALLOWED;
+    state = phs_client_state(r);
+    if (state->client_unknown) {
+        *reason = state->unknown_reason;
+        return ACCESS_DENIED;
+    }
+    if (!r->useragent_addr || !phs_ip_from_sockaddr(r->useragent_addr, &client)) {
+        *reason = "client address unknown";
+        return ACCESS_DENIED;
+    }
+    if (!phs_ip_set_contains(conf->allowed, &client)) {
+        *reason = "client address not in PostHogAllowedIPBlocks";
+        return ACCESS_DENIED;
+    }
+    return ACCESS_ALLOWED;
+}
+
+/* At error, as mod_authz_core logs its denials: an admin sees them with
+ * the default LogLevel. */
+static void deny(request_rec *r, const phs_dir_conf_t *conf,
+                 const char *reason)
+{
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                  "posthog_secure: denied client %s (peer %s) for %s: %s",
+                  r->useragent_ip, phs_peer_ip(r), r->uri, reason);
+    if (!ap_response_code_string(r, ap_index_of_response(HTTP_FORBIDDEN)))
+        ap_custom_response(r, HTTP_FORBIDDEN,
+                           PHS_MERGE_PTR(conf->deny_message,
+                                         DEFAULT_DENY_MESSAGE));
+}
+
+/* The three names share their first four bytes, which is APR's key
+ * checksum, so apr_table_setn would compare each with the ones set before
+ * it: they are added in one pass when none is there. */
+static void export_variables(request_rec *r, const char *access)
+{
+    apr_table_t *env = r->subprocess_env;
+    /* One is there already (a subrequest's copy of its parent's, a
+     * SetEnvIf): replace, never double. */
+    int replace = phs_table_has(env, "POSTHOG_");
+    void (*put)(apr_table_t *, const char *, const char *) =
+        replace ? apr_table_setn : apr_table_addn;
+
+    put(env, "POSTHOG_ACCESS", access);
+    if (!phs_client_state(r)->client_unknown)
+        put(env, "POSTHOG_CLIENT_IP", r->useragent_ip);
+    else if (replace)       /* no address rather than one set by others */
+        apr_table_unset(env, "POSTHOG_CLIENT_IP");
+    put(env, "POSTHOG_HTTPS", phs_request_is_https(r) ? "on" : "off");
+}
+
+static void record(request_rec *r, access_t verdict, int refused)
+{
+    phs_request_t *state = phs_request_state(r);
+
+    state->access = access_names[verdict];
+    state->refused = refused;
+    export_variables(r, state->access);
+}
+
+/* Decides this request_rec on its own URI, once. */
+static int check(request_rec *r)
+{
+    const phs_dir_conf_t *conf = PHS_DIR_CONF(r);
+    const phs_request_t *state = phs_request_state(r);
+    const char *reason = NULL;
+    access_t verdict;
+
+    if (state->access)
+        return state->refused ? HTTP_FORBIDDEN : DECLINED;
+    verdict = decide(r, conf, &reason);
+    record(r, verdict, verdict == ACCESS_DENIED);
+    if (verdict != ACCESS_DENIED)
+        return DECLINED;
+    deny(r, conf, reason);
+    return HTTP_FORBIDDEN;
+}
+
+static int is_refused(request_rec *r)
+{
+    const phs_request_t *state = ap_get_module_config(r->request_config,
+                                                      &posthog_secure_module);
+
+    return state && state->refused;
+}
+
+int phs_access_check(request_rec *r)
+{
+    return phs_access_enabled(r) ? check(r) : DECLINED;
+}
+
+/* httpd runs the access phase again for an internal redirect or a
+ * subrequest only when its per-directory configuration differs from the
+ * request it came from, so the same `ProxyPass /` location lets an
+ * ErrorDocument, a CGI's local Location or a DirectoryIndex reach what the
+ * client was refused.  Each is decided here, as soon as its location is
+ * known, whatever ran before. */
+int phs_access_check_derived(request_rec *r)
+{
+    if ((!r->main && !r->prev) || !phs_access_enabled(r))
+        return DECLINED;
+    /* A refused request runs no handler: what follows it is the
+     * ErrorDocument httpd sends for the 403, the admin's page for it. */
+    if (r->prev && is_refused(r->prev)) {
+        record(r, ACCESS_DENIED, 0);
+        return DECLINED;
+    }
+    return check(r);
+}
+
+/* `Satisfy Any` asks for credentials when the access phase fails, and a
+ * module whose access_checker_ex says OK ends that phase: a denial is
+ * given again in access_checker_ex and before any handler (fixups). */
+int phs_access_refuse_again(request_rec *r)
+{
+    return is_refused(r) ? HTTP_FORBIDDEN : DECLINED;
+}

@@ -1,0 +1,286 @@
+#include "mod_phs_client_ip.h"
+#include "mod_phs_request.h"
+#include "mod_phs_directive.h"
+#include "mod_phs_startup.h"
+
+#include <http_core.h>
+#include <http_log.h>
+#include <http_protocol.h>
+#include <http_ssl.h>
+#include <apr_strings.h>
+#include <apr_lib.h>
+
+APLOG_USE_MODULE(posthog_secure);
+
+#define MAX_PROXY_HOPS 100
+
+static phs_ip_set_t *server_proxies(cmd_parms *cmd)
+{
+    phs_server_conf_t *conf = PHS_SERVER_CONF(cmd->server);
+
+    if (!conf->trusted_proxies)
+        conf->trusted_proxies = phs_ip_set_make(cmd->pool);
+    return conf->trusted_proxies;
+}
+
+const char *phs_cmd_trusted_proxies(cmd_parms *cmd, void *dconf,
+                                    const char *word)
+{
+    (void)dconf;
+    return phs_cmd_add_list(cmd, server_proxies(cmd), word);
+}
+
+const char *phs_cmd_trusted_proxies_file(cmd_parms *cmd, void *dconf,
+                                         const char *path)
+{
+    (void)dconf;
+    return phs_cmd_add_file(cmd, server_proxies(cmd), path);
+}
+
+const char *phs_cmd_proxy_hops(cmd_parms *cmd, void *dconf, const char *value)
+{
+    char *end;
+    apr_int64_t hops = apr_strtoi64(value, &end, 10);
+
+    (void)dconf;
+    if (!apr_isdigit(*value) || *end || hops < 1 || hops > MAX_PROXY_HOPS)
+        return phs_cmd_error(cmd, apr_psprintf(cmd->temp_pool, "'%s' is not "
+                             "a hop count from 1 to %d", value,
+                             MAX_PROXY_HOPS));
+    PHS_SERVER_CONF(cmd->server)->proxy_hops = (int)hops;
+    return NULL;
+}
+
+static void warn(server_rec *s, const char *message)
+{
+    phs_startup_warn(s, apr_psprintf(s->process->pconf, "posthog_secure: %s "
+                                     "(vhost %s:%u)", message,
+                                     s->server_hostname, s->port));
+}
+
+/* Derives what each vhost believes, once, and says what is risky.  Only
+ * where PostHogSecure On appears: elsewhere the module changes nothing,
+ * the client address included. */
+static void derive_trust(apr_pool_t *p, server_rec *s,
+                         phs_server_conf_t *conf)
+{
+    int hops = conf->proxy_hops > 0 ? conf->proxy_hops : 0;
+    int trust_all = conf->trust_all == 1 && !hops;
+    int any_trust = conf->trusted_proxies || trust_all || hops;
+
+    if (!conf->client_ip_header)
+        conf->client_ip_header = PHS_DEFAULT_CLIENT_IP_HEADER;
+    if (!conf->proto_header)
+        conf->proto_header = PHS_DEFAULT_PROTO_HEADER;
+    conf->resolve = conf->secure_somewhere == 1 && any_trust
+                    && conf->behind_proxy != 0;
+    conf->trust.trusted = conf->trusted_proxies;
+    conf->trust.trust_all = trust_all;
+    conf->trust.hops = hops;
+    conf->trust.rfc7239 = !strcasecmp(conf->client_ip_header, "Forwarded");
+    if (conf->secure_somewhere != 1)
+        return;
+    if (conf->behind_proxy == 1 && !any_trust)
+        warn(s, "PostHogBehindProxy On without PostHogTrustedProxies, "
+             "PostHogProxyHops or PostHogTrustAllProxies: forwarded headers "
+             "are ignored");
+    if (conf->trust_all == 1 && hops)
+        warn(s, "PostHogProxyHops overrides PostHogTrustAllProxies");
+    else if (trust_all && conf->resolve)
+        warn(s, apr_psprintf(p, "PostHogTrustAllProxies On "
+             "takes the leftmost %s entry, which any client can forge unless "
+             "every request passes a proxy that overwrites the header; "
+             "PostHogProxyHops is the safe choice", conf->client_ip_header));
+}
+
+/* mod_remoteip consumes its header before this module walks it: the walk
+ * would then start from an address the header gave, trusted twice. */
+static const char *remoteip_conflict(apr_pool_t *p, server_rec *s,
+                                     const phs_server_conf_t *conf)
+{
+    const ap_directive_t *vhost = phs_tree_vhost_of(s), *header;
+
+    if (!conf->resolve || !ap_find_linked_module("mod_remoteip.c"))
+        return NULL;
+    header = PHS_MERGE_PTR(phs_tree_find(vhost, "RemoteIPHeader"),
+                           phs_tree_find(NULL, "RemoteIPHeader"));
+    if (!header || strcasecmp(phs_tree_argument(p, header),
+                              conf->client_ip_header))
+        return NULL;
+    return apr_psprintf(p, "RemoteIPHeader (%s:%d) and PostHogClientIPHeader "
+                        "both name %s in vhost %s:%u: the client address "
+                        "would be read from it twice. Keep one: this "
+                        "module's trust directives, or mod_remoteip's (and "
+                        "mod_remoteip alone for RemoteIPProxyProtocol)",
+                        header->filename, header->line_num,
+                        conf->client_ip_header, s->server_hostname, s->port);
+}
+
+int phs_client_ip_check_config(apr_pool_t *pconf, apr_pool_t *plog,
+                               apr_pool_t *ptemp, server_rec *s)
+{
+    const char *err;
+
+    (void)pconf;
+    (void)plog;
+    for (; s; s = s->next) {
+        derive_trust(ptemp, s, PHS_SERVER_CONF(s));
+        if ((err = remoteip_conflict(ptemp, s, PHS_SERVER_CONF(s)))) {
+            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,
+                         "%s", err);
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+    return OK;
+}
+
+/* The proto header's first value is "https". */
+static int proto_says_https(const char *value)
+{
+    if (!value)
+        return 0;
+    while (*value == ' ' || *value == '\t')
+        value++;
+    return !strncasecmp(value, "https", 5)
+           && (value[5] == '\0' || value[5] == ',' || value[5] == ' '
+               || value[5] == '\t');
+}
+
+/* The address as apr_sockaddr_info_get() would build it from its text
+ * (AF_INET for IPv4 and IPv4-mapped, else AF_INET6; port 0; hostname the
+ * text), without the resolver round trip.  NULL without IPv6 support. */
+static apr_sockaddr_t *client_sockaddr(apr_pool_t *p, const phs_ip_t *ip,
+                                       char *text)
+{
+    apr_sockaddr_t *addr = apr_pcalloc(p, sizeof(*addr));
+
+    addr->pool = p;
+    if (phs_ip_is_v4(ip)) {
+        apr_uint32_t v4 = (apr_uint32_t)ip->lo;
+        unsigned char *bytes = (unsigned char *)&addr->sa.sin.sin_addr;
+
+        bytes[0] = (unsigned char)(v4 >> 24);       /* network order */
+        bytes[1] = (unsigned char)(v4 >> 16);
+        bytes[2] = (unsigned char)(v4 >> 8);
+        bytes[3] = (unsigned char)v4;
+        addr->family = APR_INET;
+        addr->sa.sin.sin_family = APR_INET;
+        addr->salen = sizeof(struct sockaddr_in);
+        addr->addr_str_len = 16;
+        addr->ipaddr_ptr = &addr->sa.sin.sin_addr;
+        addr->ipaddr_len = sizeof(struct in_addr);
+    }
+    else {
+#if APR_HAVE_IPV6
+        unsigned char *bytes = addr->sa.sin6.sin6_addr.s6_addr;
+        int i;
+
+        for (i = 0; i < 8; i++) {
+            bytes[i] = (unsigned char)(ip->hi >> (56 - 8 * i));
+            bytes[i + 8] = (unsigned char)(ip->lo >> (56 - 8 * i));
+        }
+        addr->family = APR_INET6;
+        addr->sa.sin6.sin6_family = APR_INET6;
+        addr->salen = sizeof(struct sockaddr_in6);
+        addr->addr_str_len = 46;
+        addr->ipaddr_ptr = &addr->sa.sin6.sin6_addr;
+        addr->ipaddr_len = sizeof(struct in6_addr);
+#else
+        return NULL;
+#endif
+    }
+    addr->hostname = text;
+    return addr;
+}
+
+/* Makes the resolved client the request's client, as mod_remoteip does;
+ * 0 if its address cannot be built. */
+static int use_client(request_rec *r, const phs_server_conf_t *conf,
+                      const phs_client_t *client)
+{
+    const char *header = conf->client_ip_header;
+    apr_sockaddr_t *addr = client_sockaddr(r->pool, &client->client,
+                                           client->client_text);
+
+    if (!addr)
+        return 0;
+    r->useragent_addr = addr;
+    r->useragent_ip = client->client_text;
+    if (client->remainder)
+        apr_table_setn(r->headers_in, header, client->remainder);
+    else
+        apr_table_unset(r->headers_in, header);
+    apr_table_setn(r->notes, PHS_PROXY_IPS_NOTE, client->proxies);
+    return 1;
+}
+
+/* The client-IP header (its lines joined, as apr_table_getm) and the
+ * proto header's first line, in one pass over the request's fields. */
+static void forwarded_fields(request_rec *r, const phs_server_conf_t *conf,
+                             const char **client_ip, const char **proto)
+{
+    const apr_array_header_t *fields = apr_table_elts(r->headers_in);
+    const apr_table_entry_t *field = (const apr_table_entry_t *)fields->elts;
+    int i, lines = 0;
+
+    *client_ip = *proto = NULL;
+    for (i = 0; i < fields->nelts; i++) {
+        if (!field[i].key)
+            continue;
+        if (phs_field_is(field[i].key, conf->client_ip_header)) {
+            if (lines++ == 0)
+                *client_ip = field[i].val;
+        }
+        else if (!*proto
+                 && phs_field_is(field[i].key, conf->proto_header))
+            *proto = field[i].val;
+    }
+    if (lines > 1)
+        *client_ip = apr_table_getm(r->pool, r->headers_in,
+                                    conf->client_ip_header);
+}
+
+/* The walk starts from httpd's client address as it stands after
+ * mod_remoteip, which sets it from the PROXY protocol (an AWS NLB, many
+ * Kubernetes ingresses); without mod_remoteip it is the TCP peer. */
+int phs_client_ip_resolve(request_rec *r)
+{
+    const phs_server_conf_t *conf = PHS_SERVER_CONF(r->server);
+    const char *header = conf->client_ip_header;
+    apr_sockaddr_t *start = r->useragent_addr;
+    phs_request_t *state;
+    const char *client_ip, *proto;
+    phs_client_t client;
+    phs_ip_t peer;
+
+    if (!conf->resolve || r->main || r->prev || !start
+        || !phs_ip_from_sockaddr(start, &peer))
+        return DECLINED;
+    state = phs_request_state(r);
+    state->peer_ip = r->useragent_ip;
+    forwarded_fields(r, conf, &client_ip, &proto);
+    /* httpd's text of an IPv4 address is already the canonical dotted
+     * quad. */
+    phs_client_resolve(r->pool, &conf->trust, &peer,
+                       start->family == APR_INET ? r->useragent_ip : NULL,
+                       client_ip, &client);
+    /* A client from the header means a trusted peer: no second lookup.
+     * RFC 7239 carries the scheme in the client's own element. */
+    if (client.source != PHS_CLIENT_PEER
+        || phs_peer_trusted(&conf->trust, &peer))
+        state->forwarded_https = conf->trust.rfc7239
+                                 ? client.https : proto_says_https(proto);
+    if (client.source == PHS_CLIENT_FORWARDED && !use_client(r, conf, &client)) {
+        client.source = PHS_CLIENT_UNKNOWN;
+        client.reason = "gave an unusable address";
+    }
+    if (client.source == PHS_CLIENT_UNKNOWN) {
+        state->client_unknown = 1;
+        state->unknown_reason = apr_psprintf(r->pool, "client unknown: %s %s",
+                                             header, client.reason);
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "posthog_secure: %s "
+                      "from peer %s; restricted paths are denied",
+                      state->unknown_reason, state->peer_ip);
+    }
+    return DECLINED;
+}

@@ -1,0 +1,129 @@
+#include "mod_phs_env.h"
+#include "phs_secret_key.h"
+#include "phs_env.h"
+
+#include <http_log.h>
+#include <apr_strings.h>
+
+APLOG_USE_MODULE(posthog_secure);
+
+/* A list variable into a sealed set; NULL or a message naming it. */
+static const char *env_blocks(apr_pool_t *p, const char *name,
+                              phs_ip_set_t **set)
+{
+    const char *err;
+
+    *set = phs_ip_set_make(p);
+    if ((err = phs_ip_set_add_list(*set, getenv(name))))
+        return apr_psprintf(p, "%s: %s", name, err);
+    phs_ip_set_seal(*set);
+    return NULL;
+}
+
+static void import_mode(phs_server_conf_t *sconf)
+{
+    if (sconf->mode != PHS_UNSET)
+        return;
+    sconf->mode = phs_env_bool(getenv("TEST")) == 1 ? PHS_MODE_TEST
+                  : phs_env_bool(getenv("DEBUG")) == 1 ? PHS_MODE_DEBUG
+                  : PHS_MODE_PRODUCTION;
+}
+
+/* Proxies count only with IS_BEHIND_PROXY, as in PostHog. */
+static const char *import_proxies(apr_pool_t *p, phs_server_conf_t *sconf)
+{
+    if (sconf->behind_proxy == PHS_UNSET)
+        sconf->behind_proxy = phs_env_bool(getenv("IS_BEHIND_PROXY")) == 1;
+    if (sconf->trust_all == PHS_UNSET && phs_env_is_set(getenv("TRUST_ALL_PROXIES")))
+        sconf->trust_all = phs_env_bool(getenv("TRUST_ALL_PROXIES"));
+    if (!sconf->trusted_proxies && phs_env_is_set(getenv("TRUSTED_PROXIES")))
+        return env_blocks(p, "TRUSTED_PROXIES", &sconf->trusted_proxies);
+    return NULL;
+}
+
+static const char *import_dir(apr_pool_t *p, phs_dir_conf_t *dconf)
+{
+    if (dconf->secure_cookies == PHS_UNSET
+        && phs_env_is_set(getenv("SECURE_COOKIES")))
+        dconf->secure_cookies = phs_env_bool(getenv("SECURE_COOKIES"));
+    if (dconf->https_redirect == PHS_UNSET
+        && phs_env_bool(getenv("DISABLE_SECURE_SSL_REDIRECT")) == 1)
+        dconf->https_redirect = 0;
+    if (dconf->blocks_state == PHS_BLOCKS_UNSET
+        && phs_env_is_set(getenv("ALLOWED_IP_BLOCKS"))) {
+        dconf->blocks_state = PHS_BLOCKS_LIST;
+        return env_blocks(p, "ALLOWED_IP_BLOCKS", &dconf->allowed);
+    }
+    return NULL;
+}
+
+/* PostHog verifies with any of MANAGED_PROXY_SIGNING_KEYS; the first
+ * signs. */
+static const char *import_signing_key(apr_pool_t *p, phs_server_conf_t *sconf)
+{
+    const char *keys = getenv("MANAGED_PROXY_SIGNING_KEYS"), *problem;
+    char *first, *state;
+
+    if (sconf->signing_key || !phs_env_is_set(keys))
+        return NULL;
+    first = apr_strtok(apr_pstrdup(p, keys), ", \t", &state);
+    if (!first)
+        return "MANAGED_PROXY_SIGNING_KEYS holds no key";
+    if ((problem = phs_secret_key_problem(first)))
+        return apr_psprintf(p, "MANAGED_PROXY_SIGNING_KEYS: the first key: "
+                            "%s; %s", problem, PHS_SECRET_KEY_ADVICE);
+    sconf->signing_key = first;
+    return NULL;
+}
+
+/* Like PostHog, production refuses to run without a real key. */
+static const char *import_secret_key(apr_pool_t *p, phs_server_conf_t *sconf)
+{
+    const char *key = getenv("SECRET_KEY"), *problem;
+
+    if (!sconf->secret_key && phs_env_is_set(key)) {
+        if ((problem = phs_secret_key_problem(key)))
+            return apr_psprintf(p, "SECRET_KEY: %s; %s", problem,
+                                PHS_SECRET_KEY_ADVICE);
+        sconf->secret_key = apr_pstrdup(p, key);
+    }
+    if (!sconf->secret_key && sconf->mode == PHS_MODE_PRODUCTION)
+        return "SECRET_KEY is not set: PostHog does not run in production "
+               "without it; " PHS_SECRET_KEY_ADVICE " (or set DEBUG or TEST)";
+    return NULL;
+}
+
+/* Fills what the directives of each vhost left unset; directives win. */
+static const char *import_environment(apr_pool_t *p, server_rec *s)
+{
+    phs_server_conf_t *sconf = PHS_SERVER_CONF(s);
+    phs_dir_conf_t *dconf = ap_get_module_config(s->lookup_defaults,
+                                                 &posthog_secure_module);
+    const char *err;
+
+    import_mode(sconf);
+    if ((err = import_proxies(p, sconf)) || (err = import_dir(p, dconf))
+        || (err = import_signing_key(p, sconf)))
+        return err;
+    return import_secret_key(p, sconf);
+}
+
+int phs_environment_check_config(apr_pool_t *pconf, apr_pool_t *plog,
+                                 apr_pool_t *ptemp, server_rec *s)
+{
+    const char *err;
+
+    (void)plog;
+    (void)ptemp;
+    for (; s; s = s->next) {
+        if (PHS_SERVER_CONF(s)->from_environment != 1)
+            continue;
+        if ((err = import_environment(pconf, s))) {
+            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,
+                         "PostHogFromEnvironment: %s (vhost %s:%u)", err,
+                         s->server_hostname, s->port);
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+    return OK;
+}

@@ -1,0 +1,291 @@
+#include "mod_phs_raw_response.h"
+#include "mod_phs_cookie.h"
+#include "phs_raw_response.h"
+
+#include <http_log.h>
+#include <http_request.h>
+#include <apr_lib.h>
+#include <apr_strings.h>
+
+APLOG_USE_MODULE(posthog_secure);
+
+ap_filter_rec_t *phs_raw_response_filter_handle;
+
+typedef enum {
+    WATCHING,
+    STEPPED_ASIDE,               /* passes everything on */
+    REFUSED                      /* a head could not be checked: the
+                                    connection is aborted */
+} watch_state_t;
+
+/* At most one per connection, living in its request's pool. */
+typedef struct {
+    ap_filter_t *f;
+    request_rec *r;              /* the request, or its last internal
+                                    redirect: the scope that decides */
+    watch_state_t state;
+    int removed;                 /* from the connection's filters */
+    char *head;                  /* the bytes of a head not complete yet */
+    apr_size_t held;
+    apr_size_t size;
+} watcher_t;
+
+static ap_filter_t *watcher_of(conn_rec *c)
+{
+    ap_filter_t *f;
+
+    for (f = c->output_filters; f; f = f->next)
+        if (f->frec == phs_raw_response_filter_handle)
+            return f;
+    return NULL;
+}
+
+/* ap_remove_output_filter() takes a connection filter off the connection
+ * only: the request's filters still lead to it until the request ends,
+ * which is why a watcher that stepped aside stays in memory and passes
+ * everything on. */
+static void remove_watcher(watcher_t *w)
+{
+    if (!w->removed) {
+        w->removed = 1;
+        ap_remove_output_filter(w->f);
+    }
+}
+
+/* The request's end passes through the filter, which removes itself then;
+ * this is for a request that ends another way: no watcher outlives it. */
+static apr_status_t watcher_cleanup(void *data)
+{
+    remove_watcher(data);
+    return APR_SUCCESS;
+}
+
+/* A head received in part is not left behind: the watcher stays then. */
+static void step_aside(watcher_t *w)
+{
+    if (w->state == WATCHING && !w->held) {
+        w->state = STEPPED_ASIDE;
+        remove_watcher(w);
+    }
+}
+
+static int name_is(const char *s, apr_size_t len, const char *name)
+{
+    return strlen(name) == len && !strncmp(s, name, len);
+}
+
+/* What mod_cgi and mod_cgid run as an nph- script: their handler and a
+ * file name starting "nph-".  Before the handler runs, a missing handler
+ * is the content type (ap_invoke_handler); taking one request too many
+ * for an nph- script costs only a watcher that steps aside. */
+static int runs_nph_script(const request_rec *r)
+{
+    const char *handler = r->handler ? r->handler : r->content_type;
+    apr_size_t len;
+
+    if (!handler || !r->filename)
+        return 0;
+    len = strcspn(handler, "; ");
+    return (name_is(handler, len, "cgi-script")
+            || name_is(handler, len, "application/x-httpd-cgi"))
+           && !strncmp(apr_filepath_name_get(r->filename), "nph-", 4);
+}
+
+/* mod_proxy_http and mod_proxy_wstunnel answer 101 to an Upgrade request
+ * only, so other requests need no watcher. */
+static int may_send_raw_head(const request_rec *r)
+{
+    return phs_headers_enabled(r)
+           && (apr_table_get(r->headers_in, "Upgrade") || runs_nph_script(r));
+}
+
+void phs_raw_response_insert_filter(request_rec *r)
+{
+    ap_filter_t *f;
+    watcher_t *w;
+
+    /* A subrequest's response goes out through its main request's. */
+    if (r->main)
+        return;
+    /* Only an internal redirect finds its request's watcher there. */
+    f = r->prev ? watcher_of(r->connection) : NULL;
+    if (f) {
+        /* The redirect's scope decides. */
+        ((watcher_t *)f->ctx)->r = r;
+        if (!may_send_raw_head(r))
+            step_aside(f->ctx);
+        return;
+    }
+    if (!may_send_raw_head(r))
+        return;
+    w = apr_pcalloc(r->pool, sizeof(*w));
+    w->r = r;
+    w->f = ap_add_output_filter_handle(phs_raw_response_filter_handle, w, r,
+                                       r->connection);
+    apr_pool_cleanup_register(r->pool, w, watcher_cleanup,
+                              apr_pool_cleanup_null);
+}
+
+void phs_raw_response_step_aside(request_rec *r)
+{
+    ap_filter_t *f = watcher_of(r->connection);
+
+    if (f)
+        step_aside(f->ctx);
+}
+
+/* Fail closed: what cannot be checked does not reach the client. */
+static void refuse(watcher_t *w, apr_status_t rv, const char *why)
+{
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, w->r, "posthog_secure: %s "
+                  "(%s): the connection is closed so that no cookie leaves "
+                  "unchecked", why, w->r->uri);
+    w->state = REFUSED;
+    w->held = 0;
+    w->f->c->aborted = 1;
+}
+
+static void hold(watcher_t *w, const char *data, apr_size_t n)
+{
+    if (!n)
+        return;
+    if (w->held + n > w->size) {
+        apr_size_t size = w->size ? w->size : 1024;
+        char *head;
+
+        while (size < w->held + n)
+            size *= 2;
+        if (size > PHS_RAW_HEAD_MAX)
+            size = PHS_RAW_HEAD_MAX;
+        head = apr_palloc(w->r->pool, size);
+        if (w->held)
+            memcpy(head, w->head, w->held);
+        w->head = head;
+        w->size = size;
+    }
+    memcpy(w->head + w->held, data, n);
+    w->held += n;
+}
+
+/* Puts the rewrite of the first `len` held bytes before `before`.  A head
+ * cut short (the response ended inside it) is the last one. */
+static void send_head(watcher_t *w, apr_bucket_brigade *bb,
+                      apr_bucket *before, apr_size_t len, int complete)
+{
+    phs_raw_head_t head;
+
+    phs_cookies_rewrite_raw_head(w->r, w->head, len, &head);
+    APR_BUCKET_INSERT_BEFORE(before, apr_bucket_heap_create(head.text,
+                             head.len, NULL, bb->bucket_alloc));
+    w->held = 0;
+    if (!complete || !head.interim)
+        w->state = STEPPED_ASIDE;
+}
+
+/* Takes the bytes of b (data, len) that belong to a head; returns the
+ * bucket to look at next. */
+static apr_bucket *take(watcher_t *w, apr_bucket_brigade *bb, apr_bucket *b,
+                        const char *data, apr_size_t len)
+{
+    apr_size_t room = PHS_RAW_HEAD_MAX - w->held;
+    apr_size_t n = len < room ? len : room, head_len = 0;
+    phs_raw_head_found_t found;
+    apr_bucket *next;
+
+    hold(w, data, n);
+    found = phs_raw_head_find(w->head, w->held, w->held - n, &head_len);
+    if (found == PHS_RAW_HEAD_NOT_HTTP) {
+        refuse(w, APR_SUCCESS, "a response head written past httpd's header "
+               "handling (a backend's 101 or tunnelled answer, an nph- "
+               "script) does not begin with \"HTTP\"");
+        return APR_BUCKET_NEXT(b);
+    }
+    if (found == PHS_RAW_HEAD_INCOMPLETE) {
+        if (w->held == PHS_RAW_HEAD_MAX)
+            refuse(w, APR_SUCCESS, apr_psprintf(w->r->pool, "a response head "
+                   "written past httpd's header handling is longer than %d "
+                   "bytes", PHS_RAW_HEAD_MAX));
+        next = APR_BUCKET_NEXT(b);
+        apr_bucket_delete(b);
+        return next;
+    }
+    /* The head ends inside b: what follows stays in the brigade. */
+    if (head_len - (w->held - n) < len) {
+        apr_status_t rv = apr_bucket_split(b, head_len - (w->held - n));
+
+        if (rv != APR_SUCCESS) {
+            refuse(w, rv, "the response could not be split after its head");
+            return APR_BUCKET_NEXT(b);
+        }
+    }
+    next = APR_BUCKET_NEXT(b);
+    apr_bucket_delete(b);
+    send_head(w, bb, next, head_len, 1);
+    return next;
+}
+
+static void watch(watcher_t *w, apr_bucket_brigade *bb)
+{
+    apr_bucket *b = APR_BRIGADE_FIRST(bb);
+
+    while (b != APR_BRIGADE_SENTINEL(bb) && w->state == WATCHING) {
+        const char *data;
+        apr_size_t len;
+        apr_status_t rv;
+
+        if (APR_BUCKET_IS_METADATA(b)) {
+            if ((APR_BUCKET_IS_EOS(b) || AP_BUCKET_IS_EOR(b)) && w->held)
+                send_head(w, bb, b, w->held, 0);
+            b = APR_BUCKET_NEXT(b);
+            continue;
+        }
+        rv = apr_bucket_read(b, &data, &len, APR_BLOCK_READ);
+        if (rv != APR_SUCCESS) {
+            refuse(w, rv, "the response could not be read while looking "
+                   "for its head");
+            return;
+        }
+        b = take(w, bb, b, data, len);
+    }
+}
+
+static void drop_data(apr_bucket_brigade *bb)
+{
+    apr_bucket *b, *next;
+
+    for (b = APR_BRIGADE_FIRST(bb); b != APR_BRIGADE_SENTINEL(bb); b = next) {
+        next = APR_BUCKET_NEXT(b);
+        if (!APR_BUCKET_IS_METADATA(b))
+            apr_bucket_delete(b);
+    }
+}
+
+static int request_ends(apr_bucket_brigade *bb)
+{
+    apr_bucket *b;
+
+    for (b = APR_BRIGADE_FIRST(bb); b != APR_BRIGADE_SENTINEL(bb);
+         b = APR_BUCKET_NEXT(b))
+        if (AP_BUCKET_IS_EOR(b))
+            return 1;
+    return 0;
+}
+
+apr_status_t phs_raw_response_filter(ap_filter_t *f, apr_bucket_brigade *bb)
+{
+    watcher_t *w = f->ctx;
+    apr_status_t rv;
+    int refused;
+
+    if (w->state == WATCHING)
+        watch(w, bb);
+    refused = w->state == REFUSED;
+    if (refused)
+        drop_data(bb);
+    if (w->state != WATCHING || request_ends(bb))
+        remove_watcher(w);
+    /* The request's end frees w with the request's pool: w is not used
+     * after this. */
+    rv = ap_pass_brigade(f->next, bb);
+    return refused ? APR_ECONNABORTED : rv;
+}

@@ -1,0 +1,35 @@
+#include "mod_phs_request.h"
+
+#include <http_ssl.h>
+
+phs_request_t *phs_request_state(request_rec *r)
+{
+    phs_request_t *state = ap_get_module_config(r->request_config,
+                                                &posthog_secure_module);
+
+    if (!state) {
+        state = apr_pcalloc(r->pool, sizeof(*state));
+        ap_set_module_config(r->request_config, &posthog_secure_module,
+                             state);
+    }
+    return state;
+}
+
+const phs_request_t *phs_client_state(request_rec *r)
+{
+    while (r->main || r->prev)
+        r = r->main ? r->main : r->prev;
+    return phs_request_state(r);
+}
+
+const char *phs_peer_ip(request_rec *r)
+{
+    return PHS_MERGE_PTR(phs_client_state(r)->peer_ip, r->useragent_ip);
+}
+
+int phs_request_is_https(request_rec *r)
+{
+    /* The request's own flag first: it is cheaper than the SSL hooks. */
+    return phs_client_state(r)->forwarded_https
+           || ap_ssl_conn_is_ssl(r->connection);
+}

@@ -1,0 +1,34 @@
+/* The module's record of one request (r->request_config): its verdict, and
+ * on the initial request what the client-IP walk found, which internal
+ * redirects and subrequests read there (httpd glue). */
+#ifndef MOD_PHS_REQUEST_H
+#define MOD_PHS_REQUEST_H
+
+#include "mod_phs_conf.h"
+
+/* What the module learnt about one request (r->request_config). */
+typedef struct {
+    const char *access;          /* allowed, exempt or denied; NULL: no check */
+    int refused;                 /* denied, and answered with a 403 (an
+                                    ErrorDocument for a denial is denied
+                                    but served) */
+    /* Set on the initial request only; internal redirects and subrequests
+     * read them there (phs_client_state). */
+    int client_unknown;          /* the client-IP header could not be trusted */
+    const char *unknown_reason;
+    int forwarded_https;         /* a trusted proxy's proto header said https */
+    const char *peer_ip;         /* the address the walk started from: the
+                                    TCP peer, or mod_remoteip's PROXY
+                                    protocol client */
+} phs_request_t;
+
+/* This request_rec's record, created on first use. */
+phs_request_t *phs_request_state(request_rec *r);
+/* The record of the initial request, which holds the client's state. */
+const phs_request_t *phs_client_state(request_rec *r);
+/* TLS on the connection, or a trusted proxy's proto header said https. */
+int phs_request_is_https(request_rec *r);
+/* The address the client-IP walk started from (for logs). */
+const char *phs_peer_ip(request_rec *r);
+
+#endif

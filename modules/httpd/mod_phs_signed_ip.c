@@ -1,0 +1,92 @@
+#include "mod_phs_signed_ip.h"
+#include "mod_phs_request.h"
+#include "mod_phs_client_ip.h"
+#include "mod_phs_directive.h"
+#include "phs_text.h"
+
+#include <http_log.h>
+#include <apr_strings.h>
+
+APLOG_USE_MODULE(posthog_secure);
+
+/* The vhosts where signing is switched on somewhere: each needs a key,
+ * which may be set after the directive, so it is checked at check_config. */
+static apr_array_header_t *signing_servers;
+
+const char *phs_cmd_sign_client_ip(cmd_parms *cmd, void *dconf,
+                                   const char *value)
+{
+    const char *err = phs_cmd_flag_slot(cmd, dconf, value);
+
+    if (!err && ((phs_dir_conf_t *)dconf)->sign_client_ip == 1)
+        APR_ARRAY_PUSH(signing_servers, server_rec *) = cmd->server;
+    return err;
+}
+
+int phs_signed_ip_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
+                             apr_pool_t *ptemp)
+{
+    (void)plog;
+    (void)ptemp;
+    signing_servers = apr_array_make(pconf, 4, sizeof(server_rec *));
+    return OK;
+}
+
+int phs_signed_ip_check_config(apr_pool_t *pconf, apr_pool_t *plog,
+                               apr_pool_t *ptemp, server_rec *s)
+{
+    int i;
+
+    (void)pconf;
+    (void)plog;
+    (void)ptemp;
+    (void)s;
+    for (i = 0; i < signing_servers->nelts; i++) {
+        server_rec *signer = APR_ARRAY_IDX(signing_servers, i, server_rec *);
+
+        if (!phs_signing_key(PHS_SERVER_CONF(signer))) {
+            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, signer,
+                         "PostHogSignClientIP On needs PostHogSigningKey or "
+                         "PostHogSecretKey (or MANAGED_PROXY_SIGNING_KEYS or "
+                         "SECRET_KEY with PostHogFromEnvironment On) in "
+                         "vhost %s:%u", signer->server_hostname,
+                         signer->port);
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+    return OK;
+}
+
+/* Whatever a client sends under these names is forged: removed in the
+ * whole vhost wherever PostHogSecure On appears in it, before any
+ * location is known, so that no PostHogSecure Off location lets a forged
+ * triple through to the backend. */
+int phs_signed_ip_strip(request_rec *r)
+{
+    static const char *const names[] = {
+        PHS_CLIENT_IP_HEADER, PHS_CLIENT_IP_TIMESTAMP_HEADER,
+        PHS_CLIENT_IP_SIGNATURE_HEADER
+    };
+
+    if (PHS_SERVER_CONF(r->server)->secure_somewhere == 1)
+        phs_fields_remove(r->headers_in, names, 3);
+    return DECLINED;
+}
+
+int phs_signed_ip_add(request_rec *r)
+{
+    const phs_dir_conf_t *conf = PHS_DIR_CONF(r);
+    const char *key = phs_signing_key(PHS_SERVER_CONF(r->server)), *signature;
+    apr_int64_t now = apr_time_sec(r->request_time);
+
+    if (!phs_headers_enabled(r) || conf->sign_client_ip != 1 || !key
+        || phs_client_state(r)->client_unknown
+        || !(signature = phs_client_ip_signature(r->pool, key,
+                                                 r->useragent_ip, now)))
+        return DECLINED;
+    apr_table_setn(r->headers_in, PHS_CLIENT_IP_HEADER, r->useragent_ip);
+    apr_table_setn(r->headers_in, PHS_CLIENT_IP_TIMESTAMP_HEADER,
+                   apr_psprintf(r->pool, "%" APR_INT64_T_FMT, now));
+    apr_table_setn(r->headers_in, PHS_CLIENT_IP_SIGNATURE_HEADER, signature);
+    return DECLINED;
+}

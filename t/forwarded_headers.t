@@ -1,0 +1,192 @@
+# What PostHog is told (PostHogForwardedHeaders rewrite, the default):
+# X-Forwarded-For is exactly the verified client, X-Forwarded-Proto the
+# module's HTTPS decision, and no client-sent forwarded header of any
+# spelling reaches the backend, proxied or CGI; `keep` is mod_remoteip's
+# behaviour.  RFC 7239 Forwarded as the client-IP source.
+use strict;
+use warnings FATAL => 'all';
+use Apache::Test;
+use Apache::TestUtil;
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use PHS::Test;
+
+my @forged = ('X-Forwarded-For' => '6.6.6.6', 'X-Forwarded-Proto' => 'https',
+              'X-Forwarded-Host' => 'evil.example', 'X-Forwarded-Port' => '8443',
+              'X-Forwarded-Server' => 'evil.example', 'X-Real-IP' => '6.6.6.6',
+              'Forwarded' => 'for=6.6.6.6;proto=https',
+              'CF-Connecting-IP' => '6.6.6.6', 'True-Client-IP' => '6.6.6.6',
+              'X-Client-IP' => '6.6.6.6', 'X-Cluster-Client-IP' => '6.6.6.6',
+              'Fastly-Client-IP' => '6.6.6.6', 'X-Forwarded-Ssl' => 'on',
+              'X_Forwarded_For' => '6.6.6.6', 'x_real_ip' => '6.6.6.6');
+# Headers the backend must never get from a client.
+my @removed = qw(XFPORT FWD CF TCI XCI XCCI FCI XFSSL UXFF UXRI);
+
+plan tests => 44 + 5 * @removed;
+
+# What the backend's log shows for the request with marker $m.
+sub arrived {
+    my $m = shift;
+    my $line = access_log_line('backend_forwarded_log', $m);
+    my ($fields) = $line =~ /^\S+ (.*)$/ or return {};
+    return { map { split /=/, $_, 2 } split /\|/, $fields };
+}
+
+sub send_via {
+    my ($vhost, $from, $path, @headers) = @_;
+    my $m = unique_marker();
+    my $sep = $path =~ /\?/ ? '&' : '?';
+    my $r = request(vhost => $vhost, from => $from, path => "$path$sep$m",
+                    headers => \@headers);
+    return ($r, $m);
+}
+
+sub none_forged {
+    my ($got, $what) = @_;
+    ok t_cmp($got->{$_}, '-', "$what: no client $_ header") for @removed;
+}
+
+# An untrusted client on an exempt path (an SDK's capture): the backend is
+# told the client's own address and plain HTTP, whatever it forged.
+{
+    my ($r, $m) = send_via('fwd', '127.0.0.3', '/capture/', @forged);
+    ok t_cmp($r->{status}, 200, 'untrusted client: the capture passes');
+    my $got = arrived($m);
+    ok t_cmp($got->{XFF}, '127.0.0.3', 'untrusted: X-Forwarded-For is exactly the client');
+    ok t_cmp($got->{XFP}, 'http', 'untrusted: X-Forwarded-Proto is the module\'s http');
+    ok t_cmp($got->{XFH}, 'localhost', 'untrusted: X-Forwarded-Host is the Host, added by mod_proxy');
+    ok t_cmp($got->{XFS}, qr/^[^,]+$/, 'untrusted: X-Forwarded-Server is mod_proxy\'s alone');
+    ok t_cmp($got->{XFS} =~ /evil/ ? 'forged' : 'ours', 'ours', 'untrusted: not the forged one');
+    ok t_cmp($got->{XRI}, '127.0.0.3', 'untrusted: X-Real-IP is the client');
+    none_forged($got, 'untrusted');
+}
+
+# A trusted proxy: the verified client, never the forged chain left of it;
+# its X-Forwarded-Proto counts.
+{
+    my ($r, $m) = send_via('fwd', '127.0.0.2', '/api/x',
+        'X-Forwarded-For' => '6.6.6.6, 198.51.100.7', 'X-Forwarded-Proto' => 'https',
+        @forged[4 .. $#forged]);
+    ok t_cmp($r->{status}, 200, 'trusted proxy: the allowed client passes');
+    my $got = arrived($m);
+    ok t_cmp($got->{XFF}, '198.51.100.7', 'trusted proxy: X-Forwarded-For is the client alone');
+    ok t_cmp($got->{XFP}, 'https', 'trusted proxy: its https counts');
+    ok t_cmp($got->{XRI}, '198.51.100.7', 'trusted proxy: X-Real-IP is the client');
+    ok t_cmp($got->{XFH}, 'localhost', 'trusted proxy: X-Forwarded-Host is mod_proxy\'s');
+    none_forged($got, 'trusted proxy');
+}
+
+# An unknown client (garbage from the trusted proxy): exempt paths pass and
+# the backend is told the peer; restricted paths are refused, unseen.
+{
+    my ($r, $m) = send_via('fwd', '127.0.0.2', '/capture/',
+                           'X-Forwarded-For' => 'garbage, 198.51.100.7, not-an-ip');
+    ok t_cmp($r->{status}, 200, 'unknown client: an exempt path passes');
+    my $got = arrived($m);
+    ok t_cmp($got->{XFF}, '127.0.0.2', 'unknown client: X-Forwarded-For is the peer');
+    ok t_cmp($got->{XRI}, '127.0.0.2', 'unknown client: X-Real-IP is the peer');
+    ($r, $m) = send_via('fwd', '127.0.0.2', '/api/x',
+                        'X-Forwarded-For' => 'garbage');
+    ok t_cmp($r->{status}, 403, 'unknown client: a restricted path is refused');
+    ok t_cmp(backend_hits($m), 0, 'and never reached the backend');
+}
+
+# A local CGI: the same, in its HTTP_* environment.
+{
+    my ($r, $m) = send_via('fwd', '127.0.0.3', '/cgi/app.cgi', @forged);
+    ok t_cmp($r->{status}, 403, 'a blocked client cannot run the CGI');
+    ($r, $m) = send_via('fwd', '127.0.0.1', '/cgi/app.cgi', @forged);
+    ok t_cmp($r->{status}, 200, 'an allowed client runs the CGI');
+    for my $case (['HTTP_X_FORWARDED_FOR', '127.0.0.1'], ['HTTP_X_FORWARDED_PROTO', 'http'],
+                  ['HTTP_X_REAL_IP', '127.0.0.1'], ['HTTP_X_FORWARDED_HOST', ''],
+                  ['HTTP_X_FORWARDED_PORT', ''], ['HTTP_X_FORWARDED_SERVER', ''],
+                  ['HTTP_FORWARDED', ''], ['HTTP_CF_CONNECTING_IP', ''],
+                  ['HTTP_TRUE_CLIENT_IP', '']) {
+        my ($name, $want) = @$case;
+        ok t_cmp($r->{body}, qr/^\Q$name\E=\Q$want\E$/m, "CGI: $name is '$want'");
+    }
+}
+
+# ProxyAddHeaders Off: mod_proxy adds nothing, the module sends the client.
+{
+    my ($r, $m) = send_via('fwd', '127.0.0.3', '/capture/noadd', @forged);
+    my $got = arrived($m);
+    ok t_cmp($got->{XFF}, '127.0.0.3', 'ProxyAddHeaders Off: X-Forwarded-For is the client, once');
+    ok t_cmp($got->{XFH}, '-', 'ProxyAddHeaders Off: no X-Forwarded-Host at all');
+    ok t_cmp($got->{XFS}, '-', 'ProxyAddHeaders Off: no X-Forwarded-Server at all');
+}
+
+# Oversized and malformed values: dropped, never passed on.
+{
+    my ($r, $m) = send_via('fwd', '127.0.0.3', '/capture/',
+                           'X-Forwarded-Host' => 'h' x 7000,
+                           'X-Forwarded-For' => join(', ', ('x' x 30) x 200),
+                           'X-Real-IP' => '1.2.3.4, <script>');
+    ok t_cmp($r->{status}, 200, 'oversized and malformed forwarded headers: handled');
+    my $got = arrived($m);
+    ok t_cmp($got->{XFF}, '127.0.0.3', 'the garbage chain is replaced by the client');
+    ok t_cmp($got->{XFH}, 'localhost', 'the 7 KB X-Forwarded-Host is gone');
+    ok t_cmp($got->{XRI}, '127.0.0.3', 'the malformed X-Real-IP is replaced');
+    ($r, $m) = send_via('fwd', '127.0.0.3', '/capture/',
+                        'X-Forwarded-Host' => 'h' x 9000);
+    ok t_cmp($r->{status}, 400, 'a header over LimitRequestFieldSize is refused');
+    ok t_cmp(backend_hits($m), 0, 'and never reached the backend');
+}
+
+# HTTP/2 (h2c): the same headers.
+{
+    my $m = unique_marker();
+    my @h = map { ('-H', "$forged[2 * $_]: $forged[2 * $_ + 1]") }
+            grep { $forged[2 * $_] !~ /_/ } 0 .. @forged / 2 - 1;
+    my $port = port('fwd');
+    my $out = `curl -s -o /dev/null -w '%{http_code} %{http_version}' --http2-prior-knowledge --interface 127.0.0.3 @{[ map { "'$_'" } @h ]} 'http://127.0.0.1:$port/capture/?$m' 2>&1`;
+    ok t_cmp($out, '200 2', 'h2c: the capture passes over HTTP/2');
+    my $got = arrived($m);
+    ok t_cmp($got->{XFF}, '127.0.0.3', 'h2c: X-Forwarded-For is exactly the client');
+    ok t_cmp($got->{XFP}, 'http', 'h2c: X-Forwarded-Proto is http');
+    ok t_cmp($got->{XRI}, '127.0.0.3', 'h2c: X-Real-IP is the client');
+    none_forged($got, 'h2c');
+}
+
+# keep: mod_remoteip's behaviour, the forged chain and headers pass.
+{
+    my ($r, $m) = send_via('fwd_keep', '127.0.0.3', '/capture/', @forged);
+    my $got = arrived($m);
+    ok t_cmp($got->{XFF}, '6.6.6.6, 127.0.0.3', 'keep: mod_proxy appends to what the client sent');
+    ok t_cmp($got->{XFP}, 'https', 'keep: the client\'s X-Forwarded-Proto passes');
+    ok t_cmp($got->{XFH}, 'evil.example, localhost', 'keep: and its X-Forwarded-Host');
+    ok t_cmp($got->{FWD}, 'for=6.6.6.6;proto=https', 'keep: and its Forwarded');
+    ($r, $m) = send_via('fwd_keep', '127.0.0.2', '/capture/',
+                        'X-Forwarded-For' => '6.6.6.6, 198.51.100.7');
+    $got = arrived($m);
+    ok t_cmp($got->{XFF}, '6.6.6.6, 198.51.100.7',
+             'keep: the untrusted remainder and the client, as with mod_remoteip');
+}
+
+# RFC 7239 Forwarded as the source: for= walked right to left, proto= of
+# the client's element, unknown and obfuscated nodes fail closed.
+{
+    my ($r, $m) = send_via('fwd_rfc', '127.0.0.2', '/api/x',
+        Forwarded => 'for=6.6.6.6, for="198.51.100.7:4711";proto=https;by=_proxy');
+    ok t_cmp($r->{status}, 200, 'Forwarded: the client from a trusted proxy is allowed');
+    my $got = arrived($m);
+    ok t_cmp($got->{XFF}, '198.51.100.7', 'Forwarded: X-Forwarded-For is the client');
+    ok t_cmp($got->{XFP}, 'https', 'Forwarded: proto=https of the client\'s element');
+    ok t_cmp($got->{FWD}, '-', 'Forwarded: the header itself is not passed on');
+    ($r, $m) = send_via('fwd_rfc', '127.0.0.2', '/api/x',
+        Forwarded => 'for=198.51.100.7', 'Forwarded' => 'for="[2001:db8::7]"');
+    ok t_cmp($r->{status}, 403, 'Forwarded over two lines: the rightmost element decides');
+    ok t_cmp(backend_hits($m), 0, 'and the refused request never reached the backend');
+    ($r, $m) = send_via('fwd_rfc', '127.0.0.3', '/api/x', Forwarded => 'for=198.51.100.7');
+    ok t_cmp($r->{status}, 403, 'Forwarded from an untrusted client: ignored, refused');
+    ok t_cmp(backend_hits($m), 0, 'and never reached the backend');
+    for my $node ('unknown', '"_hidden"', '"[2001:db8::7"', 'garbage;x') {
+        ($r, $m) = send_via('fwd_rfc', '127.0.0.2', '/api/x',
+                            Forwarded => "for=$node");
+        ok t_cmp($r->{status}, 403, "Forwarded for=$node: the client is unknown, refused");
+        ok t_cmp(backend_hits($m), 0, "for=$node: never reached the backend");
+    }
+    ($r, $m) = send_via('fwd_rfc', '127.0.0.2', '/capture/', Forwarded => 'for=unknown');
+    ok t_cmp($r->{status}, 200, 'Forwarded for=unknown: an exempt path still passes');
+    ok t_cmp(arrived($m)->{XFF}, '127.0.0.2', 'and the backend is told the peer');
+}

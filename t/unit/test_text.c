@@ -1,0 +1,62 @@
+/* Unit tests of header-name spellings and their removal. */
+#include "tap.h"
+#include "phs_text.h"
+
+#include <apr_general.h>
+
+static void test_spells(void)
+{
+    static const struct { const char *key, *name; int want; } cases[] = {
+        { "X-Forwarded-For", "X-Forwarded-For", 1 },
+        { "x-forwarded-for", "X-Forwarded-For", 1 },
+        { "X_Forwarded_For", "X-Forwarded-For", 1 },
+        { "x_FORWARDED-for", "X-Forwarded-For", 1 },
+        { "X-Forwarded-For2", "X-Forwarded-For", 0 },
+        { "X-Forwarded-Fo", "X-Forwarded-For", 0 },
+        { "X-Forwarded_For ", "X-Forwarded-For", 0 },
+        { "X-Forwarded.For", "X-Forwarded-For", 0 },
+        { "X-Forwarded-For", "X_Forwarded_For", 0 },
+        { "", "X-Real-IP", 0 },
+        { "X-Real-IP", "", 0 },
+        { "", "", 1 },
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(*cases); i++)
+        tap_ok(phs_field_spells(cases[i].key, cases[i].name) == cases[i].want,
+               "'%s' %s '%s'", cases[i].key,
+               cases[i].want ? "spells" : "does not spell", cases[i].name);
+}
+
+static void test_remove(apr_pool_t *p)
+{
+    static const char *const names[] = { "X-Real-IP", "Forwarded" };
+    apr_table_t *t = apr_table_make(p, 8);
+
+    apr_table_add(t, "Host", "localhost");
+    apr_table_add(t, "X-Real-IP", "6.6.6.6");
+    apr_table_add(t, "x_real_ip", "6.6.6.7");
+    apr_table_add(t, "Forwarded", "for=6.6.6.6");
+    apr_table_add(t, "X-Real-IPs", "kept");
+    apr_table_add(t, "FORWARDED", "for=6.6.6.8");
+    apr_table_add(t, "Accept", "*/*");
+    tap_ok(phs_fields_remove(t, names, 2) == 4, "four fields removed");
+    tap_ok(apr_table_elts(t)->nelts == 3, "three fields left");
+    tap_is_str(apr_table_get(t, "Host"), "localhost", "Host kept");
+    tap_is_str(apr_table_get(t, "X-Real-IPs"), "kept", "a longer name kept");
+    tap_is_str(apr_table_get(t, "Accept"), "*/*", "Accept kept");
+    tap_ok(phs_fields_remove(t, names, 2) == 0, "nothing more to remove");
+}
+
+int main(void)
+{
+    apr_pool_t *p;
+
+    apr_initialize();
+    apr_pool_create(&p, NULL);
+    test_spells();
+    test_remove(p);
+    apr_pool_destroy(p);
+    apr_terminate();
+    return tap_done();
+}
