@@ -1,35 +1,27 @@
-/* A set of IP blocks as sorted, disjoint ranges.
+/* A set of IP blocks as sorted, disjoint ranges, found through an index.
  *
- * IPv4 and IPv6 are kept apart because almost every client and almost every
- * block is IPv4, and a 32-bit range packs into one 64-bit key
- * (first << 32 | last): 8 bytes per range, and sorting and searching compare
- * single integers.  Ranges are disjoint after sealing, so sorting by that key
- * sorts by first address, and "the last range whose first address is <= ip"
- * is "the last key <= ip << 32 | 0xffffffff".
+ * Three tables, one lookup scheme.  Almost every client and block is IPv4,
+ * and a 32-bit range packs into one 64-bit key (first << 32 | last): 8
+ * bytes a range, and sorting and searching compare single integers.  IPv6
+ * blocks are nearly all /64 or shorter (a site, a provider, a cloud
+ * region): those are ranges of /64 networks, two 64-bit numbers, 16 bytes;
+ * the few longer ones keep their 128-bit bounds.  IPv6 blocks that cover
+ * IPv4-mapped space (::/0, ::ffff:0:0/96) are folded into the IPv4 table
+ * too, so an IPv4 client needs only that one.
  *
- * IPv4 lookups use one of two structures, chosen at seal time by size.
- * Both cut the set's span (its first address to its last) into equal
- * slices, so that a list packed into one private range gets as many
- * slices as one spread over the whole space:
- *  - the sorted keys with an index of slices, sized to the set: a lookup
- *    is one index load and a compare with a few keys;
- *  - from LINES_MIN_RANGES ranges on, "lines": 64-byte records, one per
- *    slice (2^16 to 2^20 slices, by size), addressed directly by the
- *    address's slice and holding the range boundaries in it.  A lookup is
- *    one cache line load and a branch-free compare of its lanes.  With a
- *    million blocks the keys and their index no longer fit in cache and a
- *    lookup would wait for two dependent memory loads; a line costs one,
- *    which keeps lookups at 1M blocks near the rate at 10.
- * IPv6 sets are small in practice and use a binary search over the ranges,
- * logarithmic, never linear.
- *
- * IPv6 blocks that cover IPv4-mapped space (::/0, ::ffff:0:0/96, ...) are
- * also folded into the IPv4 ranges, so an IPv4 client needs only the IPv4
- * structures.
+ * Each table's ranges are sorted by their first address (of 64 bits: the
+ * IPv4 address, or the top half of an IPv6 one), and an index cuts the
+ * table's span, its first address to its last, into 2^bits equal buckets,
+ * about two ranges a bucket: a lookup is one index load and a compare with
+ * a window of four ranges, whatever the size of the table, and a list
+ * packed into 10/8 or 2001:db8::/32 gets as many buckets as one spread over
+ * the whole space.  A crowded bucket (a dense corner of a sparse list) is
+ * searched by bisection, never walked.
  *
  * Storage is malloc'd (with a pool cleanup) rather than pool memory: the
- * arrays grow by doubling and shrink after sealing, and a pool would keep
- * every outgrown copy until the server stops. */
+ * arrays grow by doubling while blocks are added and are copied to their
+ * exact size when sealed, and a pool would keep every outgrown copy until
+ * the server stops. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,62 +32,17 @@
 
 #include "phs_ip_set.h"
 
+/* A /64-aligned IPv6 range, as the top halves of its bounds. */
+typedef struct {
+    apr_uint64_t first;
+    apr_uint64_t last;
+} wide_range_t;
+
+/* Any other IPv6 range. */
 typedef struct {
     phs_ip_t first;
     phs_ip_t last;
 } v6_range_t;
-
-/* The lines.  The set's span is cut into 2^line_bits slices of equal size
- * (at most 2^16 addresses), and slice i starts with line i.  A line is 32
- * lanes of 16 bits.
- *
- * A boundary is an address where membership flips: the first address of a
- * range, and the one after its last.  Membership of x is the membership at
- * the start of x's slice XOR the parity of the slice's boundaries <= x.
- * Offsets within a slice fit 16 bits; a line stores each boundary b of its
- * slice as offset(b) - 1 (a boundary on the slice's first address goes into
- * the start state instead), so "b <= x" reads "lane < offset(x)".
- * Unused lanes hold 0xffff.  Since a line has an even number of boundary
- * lanes, the parity of the lanes < x equals the parity of the lanes >= x,
- * and 0xffff is >= every offset: the lookup counts lanes >= x over all of
- * them, with no need to know how many are in use.
- *
- * A slice with more than LINE_BOUNDARIES boundaries continues in further
- * lines stored after the direct ones, one after the other; LINE_LAST_X says
- * up to which offset a line answers.  The direct line's LINE_NEXT says
- * where its continuations start; the first continuation's LINE_NEXT holds
- * how many there are (the next one is always the following line), so a
- * lookup in a crowded slice (a dense part of a sparse list) is a binary
- * search on their LINE_LAST_X, never a walk. */
-enum {
-    LINE_LANES = 32,
-    LINE_STATE = 0,         /* membership before the line's boundaries */
-    LINE_LAST_X = 1,        /* offsets above this: ask the next line */
-    LINE_NEXT = 2,          /* lanes 2-3: first continuation, or count */
-    LINE_FIRST_BOUNDARY = 4,
-    LINE_BOUNDARIES = LINE_LANES - LINE_FIRST_BOUNDARY
-};
-
-/* The slices of the IPv4 addresses a set spans, from the first address of
- * its first range to the last of its last: a list packed into 10/8 gets as
- * many slices as one spread over the whole space, not 1/256 of them.  Slice
- * i starts at first + i * 2^shift.  Addresses outside the span are in no
- * range. */
-typedef struct {
-    apr_uint32_t first;
-    apr_uint32_t extent;    /* last - first */
-    unsigned shift;
-    apr_uint64_t scale;     /* 2^(32 - shift), see span_slice() */
-} span_t;
-
-typedef struct {
-    apr_uint16_t *lanes;    /* line i at lanes + i * LINE_LANES, aligned */
-    void *allocation;
-    apr_size_t count;       /* direct lines plus continuations */
-    unsigned bits;          /* 2^bits slices (direct lines) */
-    span_t span;
-    apr_uint32_t offset_mask;   /* 2^span.shift - 1 */
-} line_table_t;
 
 /* A growable array of fixed-size elements. */
 typedef struct {
@@ -105,79 +52,44 @@ typedef struct {
     apr_size_t item_size;
 } grow_array_t;
 
+/* The buckets of a table's span: bucket b starts at first + b * 2^shift;
+ * start[b] is the number of ranges whose first address is below it, so the
+ * range before start[b] may reach into bucket b.  Addresses outside the
+ * span are in no range. */
+typedef struct {
+    apr_uint64_t first;
+    apr_uint64_t extent;        /* last - first */
+    unsigned shift;
+    unsigned bits;
+    apr_uint32_t *start;        /* 2^bits + 1 entries, or NULL: one window */
+} index_t;
+
+/* Sorted, disjoint ranges; `sealed` of them, then WINDOW copies of the last
+ * one so that a window search needs no bounds check (a copy is below the
+ * target exactly when the last range is, and names the same range). */
+typedef struct {
+    grow_array_t ranges;
+    apr_size_t sealed;
+    index_t index;
+} table_t;
+
 struct phs_ip_set_t {
     apr_pool_t *pool;
     apr_size_t blocks;
-    grow_array_t v4;            /* apr_uint64_t first << 32 | last */
-    grow_array_t v6;            /* v6_range_t */
-    /* The sealed state: the first v4_sealed / v6_sealed items are sorted and
-     * disjoint; items after them were added since and wait for seal(). */
-    apr_size_t v4_sealed;
-    apr_size_t v6_sealed;
-    apr_uint32_t *v4_index;     /* 2^index_bits + 1 entries, or NULL */
-    unsigned index_bits;
-    span_t index_span;          /* 2^index_bits buckets */
-    line_table_t lines;         /* built instead of v4_index for big sets */
+    table_t v4;                 /* apr_uint64_t first << 32 | last */
+    table_t wide;               /* wide_range_t */
+    table_t v6;                 /* v6_range_t */
 };
 
-/* The IPv4 key index: about INDEX_RANGES_PER_BUCKET ranges per bucket, so
- * that nearly every bucket fits the fixed-size window search (INDEX_WINDOW
- * keys).  Measured: even at ten blocks the index beats a binary search, so
- * it is built for every set larger than one window. */
-#define INDEX_RANGES_PER_BUCKET 2
-#define INDEX_WINDOW 4
+/* About RANGES_PER_BUCKET ranges a bucket, so that nearly every bucket
+ * fits the fixed-size window search; measured, even at ten blocks the
+ * index beats a plain bisection. */
+#define RANGES_PER_BUCKET 2
+#define WINDOW 4
 #define INDEX_MAX_BITS 20
-/* Lines pay once the keys and index outgrow the L2 cache; the table is at
- * least 2^16 lines (4 MB, 16 bytes per range at the threshold).  Slices are
- * sized for about LINE_RANGES ranges (two boundaries each) in the 28
- * boundary lanes: a denser table would need fewer continuation lines but
- * take more cache, and measured, the smaller table wins once anything else
- * competes for the cache (at a million blocks: 2^16 slices, 5.3 MB). */
-#define LINES_MIN_RANGES 262144
-#define LINE_RANGES 12
-#define LINE_MIN_BITS 16
-#define LINE_MAX_BITS 20
 
 #define V4_MAPPED_FIRST APR_UINT64_C(0x0000ffff00000000)
 #define V4_MAPPED_LAST  APR_UINT64_C(0x0000ffffffffffff)
-
-/* The span of the sealed keys (at least one) cut into `slices` (a power of
- * two) slices of 2^shift addresses, shift as small as covers the span. */
-static span_t span_of(const apr_uint64_t *keys, apr_size_t count,
-                      apr_uint64_t slices)
-{
-    span_t span;
-
-    span.first = (apr_uint32_t)(keys[0] >> 32);
-    span.extent = (apr_uint32_t)keys[count - 1] - span.first;
-    span.shift = 0;
-    while ((apr_uint64_t)span.extent >> span.shift >= slices)
-        span.shift++;
-    span.scale = APR_UINT64_C(1) << (32 - span.shift);
-    return span;
-}
-
-static apr_uint64_t span_slice_start(const span_t *span, apr_uint64_t slice)
-{
-    return span->first + (slice << span->shift);
-}
-
-/* v4's offset from the start of the span, and 0 when v4 is outside it
- * (below the first address the subtraction wraps above the extent). */
-static int span_offset(const span_t *span, apr_uint32_t v4,
-                       apr_uint32_t *offset)
-{
-    *offset = v4 - span->first;
-    return *offset <= span->extent;
-}
-
-/* The slice of an offset, as a multiplication: a variable shift count
- * loaded from memory made one compiler write %cl partially and chain every
- * lookup to the previous one. */
-static apr_size_t span_slice(const span_t *span, apr_uint32_t offset)
-{
-    return (apr_size_t)(((apr_uint64_t)offset * span->scale) >> 32);
-}
 
 static void out_of_memory(apr_pool_t *pool)
 {
@@ -206,17 +118,38 @@ static void *grow_array_push(grow_array_t *a, apr_pool_t *pool)
     return (char *)a->items + a->item_size * a->count++;
 }
 
+/* The first `keep` items in a fresh block of `capacity`: realloc would
+ * shrink in place and leave the doubled capacity's pages behind them. */
+static void grow_array_fit(grow_array_t *a, apr_size_t keep,
+                           apr_size_t capacity, apr_pool_t *pool)
+{
+    void *items = malloc((capacity ? capacity : 1) * a->item_size);
+
+    if (!items)
+        out_of_memory(pool);
+    if (keep)
+        memcpy(items, a->items, keep * a->item_size);
+    free(a->items);
+    a->items = items;
+    a->count = keep;
+    a->capacity = capacity;
+}
+
+static void table_free(table_t *t)
+{
+    free(t->ranges.items);
+    free(t->index.start);
+    t->ranges.items = NULL;
+    t->index.start = NULL;
+}
+
 static apr_status_t free_storage(void *data)
 {
     phs_ip_set_t *set = data;
 
-    free(set->v4.items);
-    free(set->v6.items);
-    free(set->v4_index);
-    free(set->lines.allocation);
-    set->v4.items = set->v6.items = NULL;
-    set->v4_index = NULL;
-    set->lines.allocation = set->lines.lanes = NULL;
+    table_free(&set->v4);
+    table_free(&set->wide);
+    table_free(&set->v6);
     return APR_SUCCESS;
 }
 
@@ -225,8 +158,9 @@ phs_ip_set_t *phs_ip_set_make(apr_pool_t *p)
     phs_ip_set_t *set = apr_pcalloc(p, sizeof(*set));
 
     set->pool = p;
-    set->v4.item_size = sizeof(apr_uint64_t);
-    set->v6.item_size = sizeof(v6_range_t);
+    set->v4.ranges.item_size = sizeof(apr_uint64_t);
+    set->wide.ranges.item_size = sizeof(wide_range_t);
+    set->v6.ranges.item_size = sizeof(v6_range_t);
     apr_pool_cleanup_register(p, set, free_storage, apr_pool_cleanup_null);
     return set;
 }
@@ -256,7 +190,7 @@ static void block_bounds(const phs_cidr_t *block, phs_ip_t *first,
 static void add_v4_range(phs_ip_set_t *set, apr_uint32_t first,
                          apr_uint32_t last)
 {
-    apr_uint64_t *key = grow_array_push(&set->v4, set->pool);
+    apr_uint64_t *key = grow_array_push(&set->v4.ranges, set->pool);
 
     *key = (apr_uint64_t)first << 32 | last;
 }
@@ -266,7 +200,6 @@ void phs_ip_set_add(phs_ip_set_t *set, const phs_cidr_t *block)
     static const phs_ip_t mapped_first = { 0, V4_MAPPED_FIRST };
     static const phs_ip_t mapped_last = { 0, V4_MAPPED_LAST };
     phs_ip_t first, last;
-    v6_range_t *range;
 
     block_bounds(block, &first, &last);
     set->blocks++;
@@ -274,13 +207,29 @@ void phs_ip_set_add(phs_ip_set_t *set, const phs_cidr_t *block)
         add_v4_range(set, (apr_uint32_t)first.lo, (apr_uint32_t)last.lo);
         return;
     }
-    range = grow_array_push(&set->v6, set->pool);
-    range->first = first;
-    range->last = last;
+    if (block->bits <= 64) {
+        wide_range_t *range = grow_array_push(&set->wide.ranges, set->pool);
+
+        range->first = first.hi;
+        range->last = last.hi;
+    }
+    else {
+        v6_range_t *range = grow_array_push(&set->v6.ranges, set->pool);
+
+        range->first = first;
+        range->last = last;
+    }
     /* A CIDR block shorter than /96 either holds all of the mapped space or
      * none of it. */
     if (!ip_less(&mapped_first, &first) && !ip_less(&last, &mapped_last))
         add_v4_range(set, 0, 0xffffffff);
+}
+
+/* Commas and the C locale's white space, without a locale lookup a byte
+ * (the list reader's cost on a long list). */
+static int is_separator(char c)
+{
+    return c == ',' || c == ' ' || (c >= '\t' && c <= '\r');
 }
 
 /* The token loop shared by lists and files: tokens are separated by commas
@@ -295,10 +244,10 @@ static const char *add_tokens(phs_ip_set_t *set, const char *text,
         phs_cidr_t block;
         const char *error;
 
-        while (pos < len && (text[pos] == ',' || apr_isspace(text[pos])))
+        while (pos < len && is_separator(text[pos]))
             pos++;
         start = pos;
-        while (pos < len && text[pos] != ',' && !apr_isspace(text[pos]))
+        while (pos < len && !is_separator(text[pos]))
             pos++;
         if (pos == start)
             break;
@@ -314,20 +263,22 @@ static const char *add_tokens(phs_ip_set_t *set, const char *text,
 /* Adding is all-or-nothing: on error the arrays go back to their lengths
  * before the call (they are append-only, so this undoes exactly it). */
 typedef struct {
-    apr_size_t blocks, v4_count, v6_count;
+    apr_size_t blocks, v4_count, wide_count, v6_count;
 } set_mark_t;
 
 static set_mark_t set_mark(const phs_ip_set_t *set)
 {
-    set_mark_t mark = { set->blocks, set->v4.count, set->v6.count };
+    set_mark_t mark = { set->blocks, set->v4.ranges.count,
+                        set->wide.ranges.count, set->v6.ranges.count };
     return mark;
 }
 
 static void set_rollback(phs_ip_set_t *set, set_mark_t mark)
 {
     set->blocks = mark.blocks;
-    set->v4.count = mark.v4_count;
-    set->v6.count = mark.v6_count;
+    set->v4.ranges.count = mark.v4_count;
+    set->wide.ranges.count = mark.wide_count;
+    set->v6.ranges.count = mark.v6_count;
 }
 
 const char *phs_ip_set_add_list(phs_ip_set_t *set, const char *list)
@@ -429,14 +380,60 @@ const char *phs_ip_set_add_file(phs_ip_set_t *set, const char *path,
     return error;
 }
 
-static int compare_u64(const void *a, const void *b)
-{
-    apr_uint64_t x = *(const apr_uint64_t *)a, y = *(const apr_uint64_t *)b;
 
-    return (x > y) - (x < y);
+static apr_uint64_t key_at(const char *items, apr_size_t i, apr_size_t size)
+{
+    apr_uint64_t key;
+
+    memcpy(&key, items + i * size, sizeof(key));
+    return key;
 }
 
-static int compare_v6_range(const void *a, const void *b)
+/* Sorts items by the 64-bit number they start with (an IPv4 key, a /64
+ * range's first network): a radix sort, a byte a pass, that skips the
+ * bytes every item shares; a million items sort in a tenth of qsort's
+ * time, which calls a comparison function 20 million times. */
+static void sort_by_first_u64(void *items, apr_size_t count,
+                              apr_size_t size, apr_pool_t *pool)
+{
+    char *from = items, *to;
+    apr_uint64_t all_or = 0, all_and = ~APR_UINT64_C(0);
+
+    if (count < 2)
+        return;
+    for (apr_size_t i = 0; i < count; i++) {
+        all_or |= key_at(from, i, size);
+        all_and &= key_at(from, i, size);
+    }
+    if (!(to = malloc(count * size)))
+        out_of_memory(pool);
+    for (unsigned shift = 0; shift < 64; shift += 8) {
+        apr_size_t at[256] = { 0 }, sum = 0;
+
+        if (!(((all_or ^ all_and) >> shift) & 0xff))
+            continue;
+        for (apr_size_t i = 0; i < count; i++)
+            at[(key_at(from, i, size) >> shift) & 0xff]++;
+        for (int b = 0; b < 256; b++) {
+            apr_size_t n = at[b];
+
+            at[b] = sum;
+            sum += n;
+        }
+        for (apr_size_t i = 0; i < count; i++)
+            memcpy(to + at[(key_at(from, i, size) >> shift) & 0xff]++ * size,
+                   from + i * size, size);
+        { char *swap = from; from = to; to = swap; }
+    }
+    if (from != items) {
+        memcpy(items, from, count * size);
+        free(from);
+    }
+    else
+        free(to);
+}
+
+static int compare_v6(const void *a, const void *b)
 {
     const v6_range_t *x = a, *y = b;
 
@@ -447,8 +444,9 @@ static int compare_v6_range(const void *a, const void *b)
     return ip_less(&x->last, &y->last) ? -1 : ip_less(&y->last, &x->last);
 }
 
-/* Sorted keys in, disjoint ranges out (in place); adjacent ranges merge too,
- * so 10.0.0.0/25 + 10.0.0.128/25 is one range.  Returns the new count. */
+/* Each table's ranges, sorted, merged into disjoint ones in place;
+ * adjacent ranges merge too (10.0.0.0/25 + 10.0.0.128/25 is one range).
+ * Each returns the new count. */
 static apr_size_t merge_v4(apr_uint64_t *keys, apr_size_t count)
 {
     apr_size_t out = 0;
@@ -462,6 +460,25 @@ static apr_size_t merge_v4(apr_uint64_t *keys, apr_size_t count)
         }
         else {
             keys[out++] = keys[i];
+        }
+    }
+    return out;
+}
+
+static apr_size_t merge_wide(wide_range_t *ranges, apr_size_t count)
+{
+    apr_size_t out = 0;
+
+    for (apr_size_t i = 0; i < count; i++) {
+        wide_range_t *prev = out > 0 ? &ranges[out - 1] : NULL;
+
+        if (prev && (prev->last == ~APR_UINT64_C(0)
+                     || ranges[i].first <= prev->last + 1)) {
+            if (ranges[i].last > prev->last)
+                prev->last = ranges[i].last;
+        }
+        else {
+            ranges[out++] = ranges[i];
         }
     }
     return out;
@@ -493,228 +510,156 @@ static apr_size_t merge_v6(v6_range_t *ranges, apr_size_t count)
     return out;
 }
 
+/* The first addresses the index cuts: 64-bit numbers for every table. */
+static apr_uint64_t v4_first(const void *ranges, apr_size_t i)
+{
+    return ((const apr_uint64_t *)ranges)[i] >> 32;
+}
+
+static apr_uint64_t v4_last(const void *ranges, apr_size_t i)
+{
+    return ((const apr_uint64_t *)ranges)[i] & 0xffffffff;
+}
+
+static apr_uint64_t wide_first(const void *ranges, apr_size_t i)
+{
+    return ((const wide_range_t *)ranges)[i].first;
+}
+
+static apr_uint64_t wide_last(const void *ranges, apr_size_t i)
+{
+    return ((const wide_range_t *)ranges)[i].last;
+}
+
+static apr_uint64_t v6_first(const void *ranges, apr_size_t i)
+{
+    return ((const v6_range_t *)ranges)[i].first.hi;
+}
+
+static apr_uint64_t v6_last(const void *ranges, apr_size_t i)
+{
+    return ((const v6_range_t *)ranges)[i].last.hi;
+}
+
+typedef apr_uint64_t bound_fn(const void *ranges, apr_size_t i);
+
 static unsigned index_bits_for(apr_size_t ranges)
 {
     unsigned bits = 0;
 
-    if (ranges <= INDEX_WINDOW)
+    if (ranges <= WINDOW)
         return 0;
     while (bits < INDEX_MAX_BITS
-           && ((apr_size_t)1 << bits) * INDEX_RANGES_PER_BUCKET < ranges)
+           && ((apr_size_t)1 << bits) * RANGES_PER_BUCKET < ranges)
         bits++;
     return bits;
 }
 
-/* index[b] = number of ranges whose first address is below bucket b's first
- * address; the last one of them may reach into bucket b. */
-static void build_v4_index(phs_ip_set_t *set)
+/* The index of `count` sorted, disjoint ranges (at least one). */
+static void build_index(table_t *t, bound_fn *first_of, bound_fn *last_of,
+                        apr_pool_t *pool)
 {
-    const apr_uint64_t *keys = set->v4.items;
-    apr_size_t count = set->v4_sealed, buckets, k = 0;
+    index_t *x = &t->index;
+    const void *ranges = t->ranges.items;
+    apr_size_t count = t->sealed, buckets, k = 0;
 
-    free(set->v4_index);
-    set->v4_index = NULL;
-    set->index_bits = count >= LINES_MIN_RANGES ? 0 : index_bits_for(count);
-    if (set->index_bits == 0)
+    free(x->start);
+    x->start = NULL;
+    x->bits = index_bits_for(count);
+    if (x->bits == 0)
         return;
-    buckets = (apr_size_t)1 << set->index_bits;
-    set->index_span = span_of(keys, count, buckets);
-    set->v4_index = malloc((buckets + 1) * sizeof(*set->v4_index));
-    if (!set->v4_index)
-        out_of_memory(set->pool);
+    buckets = (apr_size_t)1 << x->bits;
+    x->first = first_of(ranges, 0);
+    x->extent = last_of(ranges, count - 1) - x->first;
+    x->shift = 0;
+    while (x->shift < 64 && (x->extent >> x->shift) >= buckets)
+        x->shift++;
+    x->start = malloc((buckets + 1) * sizeof(*x->start));
+    if (!x->start)
+        out_of_memory(pool);
     for (apr_size_t b = 0; b <= buckets; b++) {
-        apr_uint64_t bucket_first = span_slice_start(&set->index_span, b);
-        while (k < count && (keys[k] >> 32) < bucket_first)
+        /* Buckets past the span's end start beyond every range. */
+        apr_uint64_t from = (b << x->shift) > x->extent
+                            ? ~APR_UINT64_C(0) : x->first + (b << x->shift);
+
+        while (k < count && first_of(ranges, k) < from)
             k++;
-        set->v4_index[b] = (apr_uint32_t)k;
+        x->start[b] = (apr_uint32_t)k;
     }
 }
 
-/* The boundaries of sealed ranges in ascending order (see the lines). */
-typedef struct {
-    const apr_uint64_t *keys;
-    apr_size_t count, next_key;
-    int exit_pending;           /* the end of the previous range comes next */
-    apr_uint64_t exit;
-} boundary_walk_t;
-
-/* The next boundary, or past every slice when there is none (the last
- * slices of a span can reach beyond 2^32). */
-static apr_uint64_t boundary_peek(const boundary_walk_t *w)
+/* Sorts (by qsort with `compare`, else by the first 64 bits), merges,
+ * fits the array to the ranges plus the window's padding, and indexes. */
+static void seal_table(table_t *t, int (*compare)(const void *, const void *),
+                       apr_size_t (*merge)(void *, apr_size_t),
+                       bound_fn *first_of, bound_fn *last_of,
+                       apr_pool_t *pool)
 {
-    if (w->exit_pending)
-        return w->exit;
-    return w->next_key < w->count ? w->keys[w->next_key] >> 32
-                                  : ~APR_UINT64_C(0);
-}
+    grow_array_t *a = &t->ranges;
+    char *items;
 
-static void boundary_skip(boundary_walk_t *w)
-{
-    apr_uint64_t last;
-
-    if (w->exit_pending) {
-        w->exit_pending = 0;
-        return;
-    }
-    last = w->keys[w->next_key++] & 0xffffffff;
-    w->exit_pending = last != 0xffffffff;
-    w->exit = last + 1;
-}
-
-static unsigned line_bits_for(apr_size_t ranges)
-{
-    unsigned bits = LINE_MIN_BITS;
-
-    while (bits < LINE_MAX_BITS
-           && ((apr_size_t)LINE_RANGES << bits) < ranges)
-        bits++;
-    return bits;
-}
-
-static apr_size_t line_next(const apr_uint16_t *line)
-{
-    return (apr_size_t)line[LINE_NEXT] | (apr_size_t)line[LINE_NEXT + 1] << 16;
-}
-
-static apr_uint16_t *line_start(line_table_t *lines, apr_size_t index,
-                                unsigned state)
-{
-    apr_uint16_t *line = lines->lanes + index * LINE_LANES;
-
-    /* LINE_LAST_X 0xffff: the last line of its slice until linked. */
-    memset(line, 0xff, LINE_LANES * sizeof(*line));
-    line[LINE_STATE] = (apr_uint16_t)state;
-    return line;
-}
-
-static void line_link(apr_uint16_t *line, apr_uint16_t last_x,
-                      apr_size_t next)
-{
-    line[LINE_LAST_X] = last_x;
-    line[LINE_NEXT] = (apr_uint16_t)next;
-    line[LINE_NEXT + 1] = (apr_uint16_t)(next >> 16);
-}
-
-/* Lines needed beyond the direct ones: a slice with n boundaries takes
- * ceil(n / LINE_BOUNDARIES) lines. */
-static apr_size_t count_extra_lines(boundary_walk_t walk, const span_t *span,
-                                    apr_size_t slices)
-{
-    apr_uint64_t slice_size = APR_UINT64_C(1) << span->shift;
-    apr_uint64_t start = span->first;
-    apr_size_t extra = 0;
-
-    for (apr_size_t slice = 0; slice < slices; slice++, start += slice_size) {
-        apr_size_t inside = 0;
-
-        if (boundary_peek(&walk) == start)
-            boundary_skip(&walk);
-        for (; boundary_peek(&walk) < start + slice_size; boundary_skip(&walk))
-            inside++;
-        if (inside > LINE_BOUNDARIES)
-            extra += (inside - 1) / LINE_BOUNDARIES;
-    }
-    return extra;
-}
-
-static void fill_lines(line_table_t *lines, boundary_walk_t walk)
-{
-    apr_uint64_t slice_size = APR_UINT64_C(1) << lines->span.shift;
-    apr_uint64_t start = lines->span.first;
-    apr_size_t slices = (apr_size_t)1 << lines->bits, next_extra = slices;
-    unsigned state = 0;
-
-    for (apr_size_t slice = 0; slice < slices; slice++, start += slice_size) {
-        apr_uint16_t *line, *first_extra = NULL;
-        apr_size_t extras = 0;
-        unsigned used = 0;
-
-        if (boundary_peek(&walk) == start) {
-            state ^= 1;
-            boundary_skip(&walk);
-        }
-        line = line_start(lines, slice, state);
-        for (; boundary_peek(&walk) < start + slice_size; boundary_skip(&walk)) {
-            apr_uint16_t lane = (apr_uint16_t)(boundary_peek(&walk) - start - 1);
-            if (used == LINE_BOUNDARIES) {
-                line_link(line, lane, next_extra);
-                line = line_start(lines, next_extra++, state);
-                if (!first_extra)
-                    first_extra = line;
-                extras++;
-                used = 0;
-            }
-            line[LINE_FIRST_BOUNDARY + used++] = lane;
-            state ^= 1;
-        }
-        if (first_extra)
-            line_link(first_extra, first_extra[LINE_LAST_X], extras);
-    }
-}
-
-static void build_lines(phs_ip_set_t *set)
-{
-    line_table_t *lines = &set->lines;
-    boundary_walk_t walk = { set->v4.items, set->v4_sealed, 0, 0, 0 };
-    apr_size_t bytes;
-
-    free(lines->allocation);
-    lines->allocation = lines->lanes = NULL;
-    lines->count = 0;
-    if (set->v4_sealed < LINES_MIN_RANGES)
-        return;
-    lines->bits = line_bits_for(set->v4_sealed);
-    lines->span = span_of(set->v4.items, set->v4_sealed,
-                          APR_UINT64_C(1) << lines->bits);
-    lines->offset_mask = ((apr_uint32_t)1 << lines->span.shift) - 1;
-    lines->count = ((apr_size_t)1 << lines->bits)
-                   + count_extra_lines(walk, &lines->span,
-                                       (apr_size_t)1 << lines->bits);
-    bytes = lines->count * LINE_LANES * sizeof(*lines->lanes);
-    /* Aligned so that a line is exactly one cache line. */
-    lines->allocation = malloc(bytes + 63);
-    if (!lines->allocation)
-        out_of_memory(set->pool);
-    lines->lanes = (apr_uint16_t *)(((apr_uintptr_t)lines->allocation + 63)
-                                    & ~(apr_uintptr_t)63);
-    fill_lines(lines, walk);
-}
-
-/* Copies of the last key after the sealed ones let the window search run
- * past the end without a bounds check: a copy is <= target exactly when the
- * last key is, and names the same range.  They stay in the array as blocks,
- * so blocks added later go after them and the next seal merges them away. */
-static void pad_v4_keys(phs_ip_set_t *set)
-{
-    apr_uint64_t *keys;
-
-    set->v4.count = set->v4_sealed;
-    grow_array_resize(&set->v4, set->v4_sealed + INDEX_WINDOW, set->pool);
-    keys = set->v4.items;
-    for (int i = 0; i < INDEX_WINDOW && set->v4_sealed > 0; i++)
-        keys[set->v4.count++] = keys[set->v4_sealed - 1];
-}
-
-static void grow_array_sort(grow_array_t *a,
-                            int (*compare)(const void *, const void *))
-{
-    if (a->count > 1)
+    if (compare && a->count > 1)
         qsort(a->items, a->count, a->item_size, compare);
+    else
+        sort_by_first_u64(a->items, a->count, a->item_size, pool);
+    t->sealed = merge(a->items, a->count);
+    if (t->sealed == 0) {
+        a->count = 0;
+        return;
+    }
+    grow_array_fit(a, t->sealed, t->sealed + WINDOW, pool);
+    items = a->items;
+    for (int i = 0; i < WINDOW; i++)
+        memcpy(items + (a->count++) * a->item_size,
+               items + (t->sealed - 1) * a->item_size, a->item_size);
+    build_index(t, first_of, last_of, pool);
+}
+
+static apr_size_t merge_v4_items(void *items, apr_size_t count)
+{
+    return merge_v4(items, count);
+}
+
+static apr_size_t merge_wide_items(void *items, apr_size_t count)
+{
+    return merge_wide(items, count);
+}
+
+static apr_size_t merge_v6_items(void *items, apr_size_t count)
+{
+    return merge_v6(items, count);
 }
 
 void phs_ip_set_seal(phs_ip_set_t *set)
 {
-    grow_array_sort(&set->v4, compare_u64);
-    set->v4_sealed = merge_v4(set->v4.items, set->v4.count);
-    pad_v4_keys(set);
+    seal_table(&set->v4, NULL, merge_v4_items, v4_first, v4_last, set->pool);
+    seal_table(&set->wide, NULL, merge_wide_items, wide_first, wide_last,
+               set->pool);
+    seal_table(&set->v6, compare_v6, merge_v6_items, v6_first, v6_last,
+               set->pool);
+}
 
-    grow_array_sort(&set->v6, compare_v6_range);
-    set->v6.count = merge_v6(set->v6.items, set->v6.count);
-    grow_array_resize(&set->v6, set->v6.count, set->pool);
-    set->v6_sealed = set->v6.count;
+/* The ranges of a table to search for `at` (a 64-bit first address):
+ * [*lo, *hi) of the bucket, or 0 when `at` is outside the span. */
+static int bucket_of(const table_t *t, apr_uint64_t at, apr_size_t *lo,
+                     apr_size_t *hi)
+{
+    const index_t *x = &t->index;
+    apr_uint64_t offset;
+    apr_size_t b;
 
-    build_v4_index(set);
-    build_lines(set);
+    if (!x->start) {
+        *lo = 0;
+        *hi = t->sealed;
+        return 1;
+    }
+    offset = at - x->first;
+    if (at < x->first || offset > x->extent)
+        return 0;
+    b = (apr_size_t)(offset >> x->shift);
+    *lo = x->start[b];
+    *hi = x->start[b + 1];
+    return 1;
 }
 
 /* Number of keys <= target in a sorted array, for buckets too crowded for
@@ -736,138 +681,64 @@ static apr_size_t count_keys_le(const apr_uint64_t *keys, apr_size_t n,
     return (apr_size_t)(base - keys) + (*base <= target);
 }
 
-/* Keys <= target among the INDEX_WINDOW keys from `keys` on: independent
- * loads and compares, no data-dependent branch. */
-static apr_size_t count_window_le(const apr_uint64_t *keys, apr_uint64_t target)
+static int v4_contains(const table_t *t, apr_uint32_t v4)
 {
-    return (apr_size_t)(keys[0] <= target) + (keys[1] <= target)
-           + (keys[2] <= target) + (keys[3] <= target);
-}
-
-static int v4_keys_contain(const phs_ip_set_t *set, apr_uint32_t v4)
-{
-    const apr_uint64_t *keys = set->v4.items;
+    const apr_uint64_t *keys = t->ranges.items;
     apr_uint64_t target = (apr_uint64_t)v4 << 32 | 0xffffffff;
-    apr_size_t lo = 0, hi = set->v4_sealed, below;
+    apr_size_t lo, hi, below;
 
-    if (set->v4_index) {
-        apr_uint32_t offset;
-        apr_size_t bucket;
-
-        if (!span_offset(&set->index_span, v4, &offset))
-            return 0;
-        bucket = span_slice(&set->index_span, offset);
-        lo = set->v4_index[bucket];
-        hi = set->v4_index[bucket + 1];
-    }
-    if (hi == 0)
+    if (!t->sealed || !bucket_of(t, v4, &lo, &hi))
         return 0;
     /* Keys from hi on start in a later bucket, above target, so counting
      * over a fixed window that runs past hi gives the same answer (the
-     * padding makes the window safe at the end of the array). */
-    if (hi - lo <= INDEX_WINDOW)
-        below = lo + count_window_le(keys + lo, target);
+     * padding makes the window safe at the end of the array).  Independent
+     * loads and compares, no data-dependent branch. */
+    if (hi - lo <= WINDOW)
+        below = lo + (keys[lo] <= target) + (keys[lo + 1] <= target)
+                + (keys[lo + 2] <= target) + (keys[lo + 3] <= target);
     else
         below = lo + count_keys_le(keys + lo, hi - lo, target);
     return below > 0 && (apr_uint32_t)keys[below - 1] >= v4;
 }
 
-/* Parity of the lanes >= x among the boundary lanes of a line. */
-#if defined(__GNUC__)
-/* may_alias: the lanes are read as vectors; lines are 64-byte aligned. */
-typedef apr_uint16_t lanes8_t __attribute__((vector_size(16), may_alias));
-
-static unsigned line_parity(const apr_uint16_t *line, apr_uint16_t x)
+static int wide_contains(const table_t *t, apr_uint64_t net)
 {
-    const lanes8_t *v = (const lanes8_t *)line;
-    const lanes8_t xs = { x, x, x, x, x, x, x, x };
-    const lanes8_t not_header = { 0, 0, 0, 0, 0xffff, 0xffff, 0xffff, 0xffff };
-    lanes8_t odd;
-    apr_uint64_t halves[2], folded;
+    const wide_range_t *r = t->ranges.items;
+    apr_size_t lo, hi, below;
 
-    odd = (lanes8_t)(((v[0] >= xs) & not_header) ^ (v[1] >= xs)
-                     ^ (v[2] >= xs) ^ (v[3] >= xs));
-    memcpy(halves, &odd, sizeof(halves));
-    folded = halves[0] ^ halves[1];
-    folded ^= folded >> 32;
-    folded ^= folded >> 16;
-    return (unsigned)folded & 1;
-}
-#else
-static unsigned line_parity(const apr_uint16_t *line, apr_uint16_t x)
-{
-    unsigned odd = 0;
-
-    for (int i = LINE_FIRST_BOUNDARY; i < LINE_LANES; i++)
-        odd ^= line[i] >= x;
-    return odd;
-}
-#endif
-
-/* The continuation of a crowded slice that answers for offset x: the first
- * of them whose LINE_LAST_X is >= x (the last one's is 0xffff). */
-static const apr_uint16_t *continuation_for(const line_table_t *lines,
-                                            const apr_uint16_t *direct,
-                                            apr_uint16_t x)
-{
-    const apr_uint16_t *first = lines->lanes + line_next(direct) * LINE_LANES;
-    apr_size_t lo = 0, hi = line_next(first) - 1;
-
-    while (lo < hi) {
-        apr_size_t mid = lo + (hi - lo) / 2;
-
-        if (x > first[mid * LINE_LANES + LINE_LAST_X])
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return first + lo * LINE_LANES;
-}
-
-static int v4_lines_contain(const line_table_t *lines, apr_uint32_t v4)
-{
-    apr_uint32_t offset;
-    const apr_uint16_t *line;
-    apr_uint16_t x;
-
-    if (!span_offset(&lines->span, v4, &offset))
+    if (!t->sealed || !bucket_of(t, net, &lo, &hi))
         return 0;
-    x = (apr_uint16_t)(offset & lines->offset_mask);
-    line = lines->lanes + span_slice(&lines->span, offset) * LINE_LANES;
+    if (hi - lo <= WINDOW)
+        below = lo + (r[lo].first <= net) + (r[lo + 1].first <= net)
+                + (r[lo + 2].first <= net) + (r[lo + 3].first <= net);
+    else {
+        apr_size_t n = hi - lo;
 
-    /* Predicted not taken: continuation lines are rare by construction. */
-    if (x > line[LINE_LAST_X])
-        line = continuation_for(lines, line, x);
-    return (int)((line[LINE_STATE] ^ line_parity(line, x)) & 1);
-}
-
-static int v4_contains(const phs_ip_set_t *set, apr_uint32_t v4)
-{
-    if (set->lines.lanes)
-        return v4_lines_contain(&set->lines, v4);
-    return v4_keys_contain(set, v4);
-}
-
-static int v6_contains(const phs_ip_set_t *set, const phs_ip_t *ip)
-{
-    const v6_range_t *base = set->v6.items;
-    apr_size_t n = set->v6_sealed;
-
-    if (n == 0)
-        return 0;
-    while (n > 1) {
-        apr_size_t half = n / 2;
-        base = ip_less(ip, &base[half].first) ? base : base + half;
-        n -= half;
+        for (below = lo; n > 1; n -= n / 2)
+            below = r[below + n / 2].first <= net ? below + n / 2 : below;
+        below += r[below].first <= net;
     }
-    return !ip_less(ip, &base->first) && !ip_less(&base->last, ip);
+    return below > 0 && r[below - 1].last >= net;
+}
+
+static int v6_contains(const table_t *t, const phs_ip_t *ip)
+{
+    const v6_range_t *r = t->ranges.items;
+    apr_size_t lo, hi, below, n;
+
+    if (!t->sealed || !bucket_of(t, ip->hi, &lo, &hi))
+        return 0;
+    for (below = lo, n = hi - lo; n > 1; n -= n / 2)
+        below = !ip_less(ip, &r[below + n / 2].first) ? below + n / 2 : below;
+    below += hi > lo && !ip_less(ip, &r[below].first);
+    return below > 0 && !ip_less(&r[below - 1].last, ip);
 }
 
 int phs_ip_set_contains(const phs_ip_set_t *set, const phs_ip_t *ip)
 {
     if (phs_ip_is_v4(ip))
-        return v4_contains(set, (apr_uint32_t)ip->lo);
-    return v6_contains(set, ip);
+        return v4_contains(&set->v4, (apr_uint32_t)ip->lo);
+    return wide_contains(&set->wide, ip->hi) || v6_contains(&set->v6, ip);
 }
 
 apr_size_t phs_ip_set_block_count(const phs_ip_set_t *set)
@@ -877,16 +748,20 @@ apr_size_t phs_ip_set_block_count(const phs_ip_set_t *set)
 
 apr_size_t phs_ip_set_range_count(const phs_ip_set_t *set)
 {
-    return set->v4_sealed + set->v6_sealed;
+    return set->v4.sealed + set->wide.sealed + set->v6.sealed;
+}
+
+static apr_size_t table_memory(const table_t *t)
+{
+    apr_size_t buckets = t->index.start ? ((apr_size_t)1 << t->index.bits) + 1
+                                        : 0;
+
+    return t->ranges.capacity * t->ranges.item_size
+           + buckets * sizeof(*t->index.start);
 }
 
 apr_size_t phs_ip_set_memory(const phs_ip_set_t *set)
 {
-    apr_size_t index_entries = set->v4_index
-                               ? ((apr_size_t)1 << set->index_bits) + 1 : 0;
-
-    return sizeof(*set) + set->v4_sealed * sizeof(apr_uint64_t)
-           + set->v6_sealed * sizeof(v6_range_t)
-           + index_entries * sizeof(*set->v4_index)
-           + set->lines.count * LINE_LANES * sizeof(*set->lines.lanes);
+    return sizeof(*set) + table_memory(&set->v4) + table_memory(&set->wide)
+           + table_memory(&set->v6);
 }
