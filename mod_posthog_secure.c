@@ -271,9 +271,8 @@ static void register_hooks(apr_pool_t *p)
     ap_hook_post_config(phs_startup_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_test_config(phs_startup_test_config, NULL, NULL, APR_HOOK_MIDDLE);
 
-    /* 1. post_read_request, after mod_remoteip: forged headers, client. */
-    ap_hook_post_read_request(phs_signed_ip_strip, after_remoteip, NULL,
-                              APR_HOOK_FIRST);
+    /* 1. post_read_request, after mod_remoteip: the client, forged
+     * headers removed. */
     ap_hook_post_read_request(phs_client_ip_resolve, after_remoteip, NULL,
                               APR_HOOK_FIRST);
     /* 2. post_perdir_config: internal redirects and subrequests decided. */

@@ -11,3 +11,9 @@ bench: $(MODULE) bench/bench_ip_set bench/bench_cookie bench/bench_path_set
 .PHONY: bench-config
 bench-config: $(MODULE)
 	MODULE=$(MODULE) perl bench/config-load
+
+# Instructions per request under callgrind (A, B, C, nginx; IPv4 and IPv6;
+# K = 10 to 1M), and the module's share by hook.  See docs/PERFORMANCE.md.
+.PHONY: bench-instructions
+bench-instructions: $(MODULE)
+	MODULE=$(MODULE) perl bench/instructions

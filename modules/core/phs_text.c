@@ -21,37 +21,54 @@ const char *phs_text_quote(apr_pool_t *p, const char *token, apr_size_t len)
     return buf;
 }
 
-int phs_field_spells(const char *key, const char *name)
+
+void phs_name_list_init(phs_name_list_t *list)
 {
-    for (; *key && *name; key++, name++)
-        if (*name == '-' ? *key != '-' && *key != '_'
-                         : (*key | 0x20) != (*name | 0x20))
-            return 0;
-    return !*key && !*name;
+    memset(list, 0, sizeof(*list));
 }
 
-static int spells_any(const char *key, const char *const *names, int count)
+void phs_name_list_add(phs_name_list_t *list, const char *const *names,
+                       int count)
 {
     int n;
 
-    for (n = 0; n < count; n++)
-        if (phs_field_spells(key, names[n]))
+    for (n = 0; n < count && list->count < PHS_NAME_LIST_MAX; n++) {
+        apr_size_t len = strlen(names[n]);
+
+        list->names[list->count] = names[n];
+        list->length[list->count++] = (unsigned char)len;
+        list->lengths |= APR_UINT64_C(1) << len;
+        list->initials |= (apr_uint32_t)1 << ((names[n][0] | 0x20) - 'a');
+    }
+}
+
+int phs_name_list_has(const phs_name_list_t *list, const char *key)
+{
+    apr_size_t len = strlen(key);
+    unsigned initial = (unsigned)((key[0] | 0x20) - 'a');
+    int n;
+
+    if (len >= 64 || !((list->lengths >> len) & 1) || initial > 25
+        || !((list->initials >> initial) & 1))
+        return 0;
+    for (n = 0; n < list->count; n++)
+        if (list->length[n] == len && phs_field_spells(key, list->names[n]))
             return 1;
     return 0;
 }
 
-int phs_fields_remove(apr_table_t *table, const char *const *names,
-                      int count)
+int phs_fields_remove(apr_table_t *table, const phs_name_list_t *list)
 {
     const apr_array_header_t *fields = apr_table_elts(table);
     const apr_table_entry_t *field = (const apr_table_entry_t *)fields->elts;
     int i, before = fields->nelts;
 
-    /* Unsetting moves the entries: scan again from the start. */
+    /* Unsetting a name removes its fields at i and after (an earlier one
+     * would have matched before), moving the rest down: look at i again. */
     for (i = 0; i < fields->nelts; i++)
-        if (field[i].key && spells_any(field[i].key, names, count)) {
+        if (field[i].key && phs_name_list_has(list, field[i].key)) {
             apr_table_unset(table, field[i].key);
-            i = -1;
+            i--;
         }
     return before - fields->nelts;
 }

@@ -75,12 +75,65 @@ static APR_INLINE int phs_is_tchar(unsigned char c)
  * bytes with "...". */
 const char *phs_text_quote(apr_pool_t *p, const char *token, apr_size_t len);
 
-/* 1 when `key` is `name` in any case, with `_` for any `-`. */
-int phs_field_spells(const char *key, const char *name);
+/* ASCII lower case, whatever the locale. */
+static APR_INLINE unsigned char phs_ascii_lower(unsigned char c)
+{
+    return c >= 'A' && c <= 'Z' ? (unsigned char)(c + ('a' - 'A')) : c;
+}
 
-/* Removes every field of `table` whose name spells one of `names` (count
- * of them); returns how many were removed. */
-int phs_fields_remove(apr_table_t *table, const char *const *names,
-                      int count);
+/* 1 when a header field's name is `name`, in any case.  Inline and without
+ * strcasecmp: it runs for each field of each request, and most fields
+ * differ at the first byte. */
+static APR_INLINE int phs_field_is(const char *key, const char *name)
+{
+    for (;; key++, name++) {
+        unsigned char a = (unsigned char)*key, b = (unsigned char)*name;
+
+        if (a != b && phs_ascii_lower(a) != phs_ascii_lower(b))
+            return 0;
+        if (!a)
+            return 1;
+    }
+}
+
+/* 1 when `key` is `name` in any case, with `_` for any `-`. */
+static APR_INLINE int phs_field_spells(const char *key, const char *name)
+{
+    for (;; key++, name++) {
+        unsigned char a = (unsigned char)*key, b = (unsigned char)*name;
+
+        if (a != b && phs_ascii_lower(a) != phs_ascii_lower(b)
+            && !(b == '-' && a == '_'))
+            return 0;
+        if (!a)
+            return 1;
+    }
+}
+
+/* Header names to find in every spelling, with what turns nearly every
+ * other field away before any comparison: the lengths and the first
+ * letters the names have.  Names start with a letter. */
+#define PHS_NAME_LIST_MAX 32
+
+typedef struct {
+    const char *names[PHS_NAME_LIST_MAX];
+    unsigned char length[PHS_NAME_LIST_MAX];
+    int count;
+    apr_uint64_t lengths;        /* bit n: a name of n bytes (n < 64) */
+    apr_uint32_t initials;       /* bit c - 'a': a name starting with c */
+} phs_name_list_t;
+
+/* An empty list; phs_name_list_add adds `count` names to it (at most
+ * PHS_NAME_LIST_MAX in all, each under 64 bytes). */
+void phs_name_list_init(phs_name_list_t *list);
+void phs_name_list_add(phs_name_list_t *list, const char *const *names,
+                       int count);
+
+/* 1 when `key` spells one of the list's names. */
+int phs_name_list_has(const phs_name_list_t *list, const char *key);
+
+/* Removes every field of `table` whose name spells one of the list's;
+ * returns how many were removed. */
+int phs_fields_remove(apr_table_t *table, const phs_name_list_t *list);
 
 #endif

@@ -1,5 +1,6 @@
 #include "mod_phs_client_ip.h"
 #include "mod_phs_request.h"
+#include "mod_phs_forwarded_headers.h"
 #include "mod_phs_directive.h"
 #include "mod_phs_startup.h"
 
@@ -62,6 +63,8 @@ static void derive_trust(apr_pool_t *p, server_rec *s,
     conf->trust.trust_all = trust_all;
     conf->trust.hops = hops;
     conf->trust.rfc7239 = !strcasecmp(conf->client_ip_header, "Forwarded");
+    conf->unlisted_headers = !phs_forwarded_header_listed(conf->client_ip_header)
+                             || !phs_forwarded_header_listed(conf->proto_header);
     if (conf->secure_somewhere != 1)
         return;
     if (conf->behind_proxy == 1 && !any_trust)
@@ -190,70 +193,85 @@ static int use_client(request_rec *r, const phs_server_conf_t *conf,
         return 0;
     r->useragent_addr = addr;
     r->useragent_ip = client->client_text;
-    if (client->remainder)
+    /* With PostHogForwardedHeaders keep, as mod_remoteip leaves it: the
+     * untrusted remainder; with rewrite the header goes altogether. */
+    if (conf->forwarded_headers == 0 && client->remainder)
         apr_table_setn(r->headers_in, header, client->remainder);
-    else
+    else if (conf->forwarded_headers == 0)
         apr_table_unset(r->headers_in, header);
     apr_table_setn(r->notes, PHS_PROXY_IPS_NOTE, client->proxies);
     return 1;
 }
 
-/* The client-IP header (its lines joined, as apr_table_getm) and the
- * proto header's first line, in one pass over the request's fields. */
-static void forwarded_fields(request_rec *r, const phs_server_conf_t *conf,
-                             const char **client_ip, const char **proto)
+/* What the request says about its client, found in one pass over its
+ * fields: the client-IP header (its lines joined, as apr_table_getm), the
+ * proto header's first line, and whether a field must go (forged). */
+typedef struct {
+    const char *client_ip;
+    const char *proto;
+    int forged;
+    int upgrade;                /* for mod_phs_raw_response */
+} client_fields_t;
+
+static void read_fields(request_rec *r, const phs_server_conf_t *conf,
+                        client_fields_t *out)
 {
     const apr_array_header_t *fields = apr_table_elts(r->headers_in);
     const apr_table_entry_t *field = (const apr_table_entry_t *)fields->elts;
     int i, lines = 0;
 
-    *client_ip = *proto = NULL;
+    out->client_ip = out->proto = NULL;
+    out->forged = out->upgrade = 0;
     for (i = 0; i < fields->nelts; i++) {
         if (!field[i].key)
             continue;
         if (phs_field_is(field[i].key, conf->client_ip_header)) {
             if (lines++ == 0)
-                *client_ip = field[i].val;
+                out->client_ip = field[i].val;
         }
-        else if (!*proto
-                 && phs_field_is(field[i].key, conf->proto_header))
-            *proto = field[i].val;
+        else if (!out->proto && phs_field_is(field[i].key, conf->proto_header))
+            out->proto = field[i].val;
+        else if (!out->upgrade && phs_field_is(field[i].key, "Upgrade"))
+            out->upgrade = 1;
+        else if (!out->forged)
+            out->forged = phs_forwarded_header_is_forged(conf, field[i].key);
     }
     if (lines > 1)
-        *client_ip = apr_table_getm(r->pool, r->headers_in,
-                                    conf->client_ip_header);
+        out->client_ip = apr_table_getm(r->pool, r->headers_in,
+                                        conf->client_ip_header);
+    /* Rewritten for the backend, whatever their names. */
+    out->forged |= conf->forwarded_headers != 0
+                   && (out->client_ip || out->proto);
 }
 
-/* The walk starts from httpd's client address as it stands after
- * mod_remoteip, which sets it from the PROXY protocol (an AWS NLB, many
- * Kubernetes ingresses); without mod_remoteip it is the TCP peer. */
-int phs_client_ip_resolve(request_rec *r)
+/* The walk, from httpd's client address as it stands after mod_remoteip
+ * (which sets it from the PROXY protocol: an AWS NLB, many Kubernetes
+ * ingresses; without mod_remoteip it is the TCP peer). */
+static void resolve(request_rec *r, const phs_server_conf_t *conf,
+                    const client_fields_t *fields)
 {
-    const phs_server_conf_t *conf = PHS_SERVER_CONF(r->server);
     const char *header = conf->client_ip_header;
     apr_sockaddr_t *start = r->useragent_addr;
     phs_request_t *state;
-    const char *client_ip, *proto;
     phs_client_t client;
     phs_ip_t peer;
 
-    if (!conf->resolve || r->main || r->prev || !start
-        || !phs_ip_from_sockaddr(start, &peer))
-        return DECLINED;
+    if (!start || !phs_ip_from_sockaddr(start, &peer))
+        return;
     state = phs_request_state(r);
     state->peer_ip = r->useragent_ip;
-    forwarded_fields(r, conf, &client_ip, &proto);
     /* httpd's text of an IPv4 address is already the canonical dotted
      * quad. */
     phs_client_resolve(r->pool, &conf->trust, &peer,
                        start->family == APR_INET ? r->useragent_ip : NULL,
-                       client_ip, &client);
+                       fields->client_ip, &client);
     /* A client from the header means a trusted peer: no second lookup.
      * RFC 7239 carries the scheme in the client's own element. */
     if (client.source != PHS_CLIENT_PEER
         || phs_peer_trusted(&conf->trust, &peer))
         state->forwarded_https = conf->trust.rfc7239
-                                 ? client.https : proto_says_https(proto);
+                                 ? client.https
+                                 : proto_says_https(fields->proto);
     if (client.source == PHS_CLIENT_FORWARDED && !use_client(r, conf, &client)) {
         client.source = PHS_CLIENT_UNKNOWN;
         client.reason = "gave an unusable address";
@@ -266,5 +284,24 @@ int phs_client_ip_resolve(request_rec *r)
                       "from peer %s; restricted paths are denied",
                       state->unknown_reason, state->peer_ip);
     }
+}
+
+/* Only where PostHogSecure On appears in the vhost: elsewhere the module
+ * changes nothing.  Forged headers go in the whole vhost, before any
+ * location is known, so that no PostHogSecure Off location passes them. */
+int phs_client_ip_resolve(request_rec *r)
+{
+    const phs_server_conf_t *conf = PHS_SERVER_CONF(r->server);
+    client_fields_t fields;
+
+    if (conf->secure_somewhere != 1 || r->main || r->prev)
+        return DECLINED;
+    read_fields(r, conf, &fields);
+    if (fields.upgrade)
+        phs_request_state(r)->upgrade = 1;
+    if (conf->resolve)
+        resolve(r, conf, &fields);
+    if (fields.forged)
+        phs_forwarded_headers_strip(r);
     return DECLINED;
 }

@@ -14,6 +14,7 @@
 #include "phs_ip_set.h"
 #include "phs_client_ip.h"
 #include "phs_path_set.h"
+#include "phs_text.h"
 
 #define PHS_UNSET (-1)
 #define PHS_AUTO 2          /* On|Off|Auto directives: 0, 1 or PHS_AUTO */
@@ -79,6 +80,8 @@ typedef struct {
                                        server's */
     /* Derived once at check_config from the merged fields above. */
     int resolve;                    /* walk the client-IP header */
+    int unlisted_headers;           /* the client-IP or proto header is
+                                       not among the forwarded names */
     phs_trust_t trust;
 } phs_server_conf_t;
 
@@ -109,13 +112,6 @@ extern module PHS_EXPORTED AP_MODULE_DECLARE_DATA posthog_secure_module;
     ((child) != PHS_UNSET ? (child) : (parent))
 #define PHS_MERGE_PTR(child, parent) ((child) ? (child) : (parent))
 
-/* 1 when a header field's name is `name`, in any case.  The first letter
- * turns nearly every other field away without a call; it runs for each
- * field of each request. */
-static APR_INLINE int phs_field_is(const char *key, const char *name)
-{
-    return (key[0] | 0x20) == (name[0] | 0x20) && !strcasecmp(key, name);
-}
 
 /* 1 when a name in `table` (request fields, variables) starts with
  * `prefix`, `len` bytes, in any case; the same first-letter test. */

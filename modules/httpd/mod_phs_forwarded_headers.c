@@ -3,6 +3,7 @@
 #include "mod_phs_client_ip.h"
 #include "mod_phs_directive.h"
 #include "phs_text.h"
+#include "phs_signed_ip.h"
 
 #include <http_request.h>
 #include <mod_proxy.h>
@@ -20,6 +21,16 @@ static const char *const forwarded_names[] = {
 };
 #define FORWARDED_NAMES \
     ((int)(sizeof(forwarded_names) / sizeof(*forwarded_names)))
+
+/* What is removed from every request of a vhost where PostHogSecure On
+ * appears: the signed-IP headers always (only the module may send them),
+ * the forwarded ones too with PostHogForwardedHeaders rewrite. */
+static const char *const signed_ip_names[] = {
+    PHS_CLIENT_IP_HEADER, PHS_CLIENT_IP_TIMESTAMP_HEADER,
+    PHS_CLIENT_IP_SIGNATURE_HEADER
+};
+/* forged[0]: PostHogForwardedHeaders keep, forged[1]: rewrite. */
+static phs_name_list_t forged[2];
 
 /* mod_proxy's record, found once: its per-directory ProxyAddHeaders says
  * whether mod_proxy adds X-Forwarded-For itself. */
@@ -47,6 +58,51 @@ int phs_forwarded_headers_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     (void)s;
     proxy_module_found = ap_find_linked_module("mod_proxy.c");
     return OK;
+}
+
+/* Built on first use, while the configuration is read: the same every
+ * time, and read-only once requests are served. */
+static const phs_name_list_t *forged_lists(void)
+{
+    if (!forged[1].count) {
+        phs_name_list_init(&forged[0]);
+        phs_name_list_add(&forged[0], signed_ip_names, 3);
+        forged[1] = forged[0];
+        phs_name_list_add(&forged[1], forwarded_names, FORWARDED_NAMES);
+    }
+    return forged;
+}
+
+int phs_forwarded_header_listed(const char *name)
+{
+    return phs_name_list_has(&forged_lists()[1], name);
+}
+
+static const phs_name_list_t *forged_list(const phs_server_conf_t *conf)
+{
+    return &forged_lists()[conf->forwarded_headers != 0];
+}
+
+int phs_forwarded_header_is_forged(const phs_server_conf_t *conf,
+                                   const char *key)
+{
+    return phs_name_list_has(forged_list(conf), key);
+}
+
+void phs_forwarded_headers_strip(request_rec *r)
+{
+    const phs_server_conf_t *conf = PHS_SERVER_CONF(r->server);
+    const phs_name_list_t *list = forged_list(conf);
+
+    phs_fields_remove(r->headers_in, list);
+    if (conf->forwarded_headers == 0)
+        return;
+    /* PostHogClientIPHeader and PostHogForwardedProtoHeader may name
+     * others (X-Real-Client): inputs, never passed on. */
+    if (conf->unlisted_headers) {
+        apr_table_unset(r->headers_in, conf->client_ip_header);
+        apr_table_unset(r->headers_in, conf->proto_header);
+    }
 }
 
 /* mod_proxy's HTTP, WebSocket and HTTP/2 workers append r->useragent_ip
@@ -79,8 +135,8 @@ int phs_forwarded_headers_rewrite(request_rec *r)
     if (!phs_headers_enabled(r)
         || PHS_SERVER_CONF(r->server)->forwarded_headers == 0)
         return DECLINED;
-    phs_fields_remove(r->headers_in, forwarded_names, FORWARDED_NAMES);
-    /* An unknown client: the peer, as httpd's client address still is. */
+    /* The client's own went at post_read_request (phs_client_ip_resolve);
+     * an unknown client: the peer, as httpd's client address still is. */
     if (!proxy_adds_forwarded_for(r))
         apr_table_setn(r->headers_in, "X-Forwarded-For", client);
     apr_table_setn(r->headers_in, "X-Real-IP", client);

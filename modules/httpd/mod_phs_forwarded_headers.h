@@ -14,7 +14,18 @@ const char *phs_cmd_forwarded_headers(cmd_parms *cmd, void *dconf,
 
 int phs_forwarded_headers_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                                     apr_pool_t *ptemp, server_rec *s);
-/* fixups: the forwarded headers of every request_rec, before a handler. */
+/* fixups: the module's forwarded headers on every request_rec, before a
+ * handler. */
 int phs_forwarded_headers_rewrite(request_rec *r);
+
+/* 1 when a request field must not reach the backend from a client: a
+ * signed-IP header in any spelling, and with PostHogForwardedHeaders
+ * rewrite a forwarded one. */
+int phs_forwarded_header_is_forged(const phs_server_conf_t *conf,
+                                   const char *key);
+/* 1 when a forwarded header of this name is removed by the list. */
+int phs_forwarded_header_listed(const char *name);
+/* Removes those fields (post_read_request, once the client is found). */
+void phs_forwarded_headers_strip(request_rec *r);
 
 #endif

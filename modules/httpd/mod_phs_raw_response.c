@@ -1,4 +1,5 @@
 #include "mod_phs_raw_response.h"
+#include "mod_phs_request.h"
 #include "mod_phs_cookie.h"
 #include "phs_raw_response.h"
 
@@ -93,10 +94,19 @@ static int runs_nph_script(const request_rec *r)
 
 /* mod_proxy_http and mod_proxy_wstunnel answer 101 to an Upgrade request
  * only, so other requests need no watcher. */
-static int may_send_raw_head(const request_rec *r)
+/* Whether the request asks for an Upgrade: noted at post_read_request in
+ * a vhost where PostHogSecure On appears, looked up otherwise (a
+ * .htaccess switching the module on). */
+static int asks_upgrade(request_rec *r)
 {
-    return phs_headers_enabled(r)
-           && (apr_table_get(r->headers_in, "Upgrade") || runs_nph_script(r));
+    if (PHS_SERVER_CONF(r->server)->secure_somewhere == 1)
+        return phs_client_state(r)->upgrade;
+    return apr_table_get(r->headers_in, "Upgrade") != NULL;
+}
+
+static int may_send_raw_head(request_rec *r)
+{
+    return phs_headers_enabled(r) && (asks_upgrade(r) || runs_nph_script(r));
 }
 
 void phs_raw_response_insert_filter(request_rec *r)

@@ -9,13 +9,14 @@ phs_request_t *phs_request_state(request_rec *r)
 
     if (!state) {
         state = apr_pcalloc(r->pool, sizeof(*state));
+        state->tls = -1;
         ap_set_module_config(r->request_config, &posthog_secure_module,
                              state);
     }
     return state;
 }
 
-const phs_request_t *phs_client_state(request_rec *r)
+phs_request_t *phs_client_state(request_rec *r)
 {
     while (r->main || r->prev)
         r = r->main ? r->main : r->prev;
@@ -29,7 +30,11 @@ const char *phs_peer_ip(request_rec *r)
 
 int phs_request_is_https(request_rec *r)
 {
-    /* The request's own flag first: it is cheaper than the SSL hooks. */
-    return phs_client_state(r)->forwarded_https
-           || ap_ssl_conn_is_ssl(r->connection);
+    phs_request_t *state = phs_client_state(r);
+
+    if (state->forwarded_https)
+        return 1;
+    if (state->tls < 0)
+        state->tls = ap_ssl_conn_is_ssl(r->connection) != 0;
+    return state->tls;
 }

@@ -20,12 +20,16 @@ typedef struct {
     const char *peer_ip;         /* the address the walk started from: the
                                     TCP peer, or mod_remoteip's PROXY
                                     protocol client */
+    int tls;                     /* TLS on the connection: 1, 0, or -1
+                                    not asked yet (the SSL hooks cost
+                                    more than a request's other checks) */
+    int upgrade;                 /* the request asks for an Upgrade */
 } phs_request_t;
 
 /* This request_rec's record, created on first use. */
 phs_request_t *phs_request_state(request_rec *r);
 /* The record of the initial request, which holds the client's state. */
-const phs_request_t *phs_client_state(request_rec *r);
+phs_request_t *phs_client_state(request_rec *r);
 /* TLS on the connection, or a trusted proxy's proto header said https. */
 int phs_request_is_https(request_rec *r);
 /* The address the client-IP walk started from (for logs). */

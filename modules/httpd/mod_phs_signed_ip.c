@@ -46,22 +46,6 @@ int phs_signed_ip_check_config(apr_pool_t *pconf, apr_pool_t *plog,
     return OK;
 }
 
-/* Whatever a client sends under these names is forged: removed in the
- * whole vhost wherever PostHogSecure On appears in it, before any
- * location is known, so that no PostHogSecure Off location lets a forged
- * triple through to the backend. */
-int phs_signed_ip_strip(request_rec *r)
-{
-    static const char *const names[] = {
-        PHS_CLIENT_IP_HEADER, PHS_CLIENT_IP_TIMESTAMP_HEADER,
-        PHS_CLIENT_IP_SIGNATURE_HEADER
-    };
-
-    if (PHS_SERVER_CONF(r->server)->secure_somewhere == 1)
-        phs_fields_remove(r->headers_in, names, 3);
-    return DECLINED;
-}
-
 int phs_signed_ip_add(request_rec *r)
 {
     const phs_dir_conf_t *conf = PHS_DIR_CONF(r);

@@ -16,8 +16,6 @@ const char *phs_cmd_sign_client_ip(cmd_parms *cmd, void *dconf,
 
 int phs_signed_ip_check_config(apr_pool_t *pconf, apr_pool_t *plog,
                                apr_pool_t *ptemp, server_rec *s);
-/* post_read_request: removes forged copies, every spelling. */
-int phs_signed_ip_strip(request_rec *r);
 int phs_signed_ip_add(request_rec *r);
 
 #endif
