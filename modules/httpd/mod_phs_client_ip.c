@@ -237,12 +237,24 @@ int phs_client_ip_resolve(request_rec *r)
     phs_client_t client;
     phs_ip_t peer;
 
-    if (!conf->resolve || r->main || r->prev || !start
-        || !phs_ip_from_sockaddr(start, &peer))
+    if (r->main || r->prev)
+        return DECLINED;
+    if (!conf->resolve) {
+        /* What the module ignores, for whoami. */
+        if (conf->secure_somewhere == 1) {
+            state = phs_request_state(r);
+            forwarded_fields(r, conf, &state->forwarded_received,
+                             &state->proto_received);
+        }
+        return DECLINED;
+    }
+    if (!start || !phs_ip_from_sockaddr(start, &peer))
         return DECLINED;
     state = phs_request_state(r);
     state->peer_ip = r->useragent_ip;
     forwarded_fields(r, conf, &client_ip, &proto);
+    state->forwarded_received = client_ip;
+    state->proto_received = proto;
     /* httpd's text of an IPv4 address is already the canonical dotted
      * quad. */
     phs_client_resolve(r->pool, &conf->trust, &peer,
@@ -258,6 +270,8 @@ int phs_client_ip_resolve(request_rec *r)
         client.source = PHS_CLIENT_UNKNOWN;
         client.reason = "gave an unusable address";
     }
+    state->client_source = client.source;
+    state->proxies = client.proxies;
     if (client.source == PHS_CLIENT_UNKNOWN) {
         state->client_unknown = 1;
         state->unknown_reason = apr_psprintf(r->pool, "client unknown: %s %s",

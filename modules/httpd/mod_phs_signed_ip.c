@@ -3,6 +3,7 @@
 #include "mod_phs_client_ip.h"
 #include "mod_phs_directive.h"
 #include "phs_text.h"
+#include "mod_phs_metrics.h"
 
 #include <http_log.h>
 #include <apr_strings.h>
@@ -57,8 +58,12 @@ int phs_signed_ip_strip(request_rec *r)
         PHS_CLIENT_IP_SIGNATURE_HEADER
     };
 
-    if (PHS_SERVER_CONF(r->server)->secure_somewhere == 1)
-        phs_fields_remove(r->headers_in, names, 3);
+    int removed;
+
+    if (PHS_SERVER_CONF(r->server)->secure_somewhere == 1
+        && (removed = phs_fields_remove(r->headers_in, names, 3)))
+        phs_metrics_count(r->server, PHS_COUNT_FORGED_HEADERS_REMOVED,
+                          (apr_uint64_t)removed);
     return DECLINED;
 }
 
