@@ -17,9 +17,13 @@
 #include "mod_phs_cache_bypass.h"
 #include "mod_phs_startup.h"
 #include "mod_phs_forwarded_headers.h"
+#include "mod_phs_region.h"
+#include "mod_phs_metrics.h"
+#include "mod_phs_whoami.h"
 
 #include <http_request.h>
 #include <http_protocol.h>
+#include <mod_status.h>
 
 static void *create_dir_conf(apr_pool_t *p, char *dir)
 {
@@ -29,7 +33,6 @@ static void *create_dir_conf(apr_pool_t *p, char *dir)
     conf->access_enabled = PHS_UNSET;
     conf->headers_enabled = PHS_UNSET;
     conf->ip_restriction = PHS_UNSET;
-    conf->blocks_state = PHS_BLOCKS_UNSET;
     conf->secure_cookies = PHS_UNSET;
     conf->cookie_httponly = PHS_UNSET;
     conf->https_redirect = PHS_UNSET;
@@ -48,14 +51,12 @@ static void *merge_dir_conf(apr_pool_t *p, void *parent_conf, void *child_conf)
                                           parent->headers_enabled);
     conf->ip_restriction = PHS_MERGE_INT(child->ip_restriction,
                                          parent->ip_restriction);
-    if (child->blocks_state != PHS_BLOCKS_UNSET) {
-        conf->blocks_state = child->blocks_state;
-        conf->allowed = child->allowed;
-    }
-    else {
-        conf->blocks_state = parent->blocks_state;
-        conf->allowed = parent->allowed;
-    }
+    conf->allowed = child->allowed.state != PHS_BLOCKS_UNSET
+                    ? child->allowed : parent->allowed;
+    conf->blocked = child->blocked.state != PHS_BLOCKS_UNSET
+                    ? child->blocked : parent->blocked;
+    conf->blocked_regions = PHS_MERGE_PTR(child->blocked_regions,
+                                          parent->blocked_regions);
     conf->exempt_paths = PHS_MERGE_PTR(child->exempt_paths,
                                        parent->exempt_paths);
     conf->deny_message = PHS_MERGE_PTR(child->deny_message,
@@ -91,6 +92,8 @@ static void *create_server_conf(apr_pool_t *p, server_rec *s)
     conf->secure_somewhere = PHS_UNSET;
     conf->signs_somewhere = PHS_UNSET;
     conf->forwarded_headers = PHS_UNSET;
+    conf->regions_somewhere = PHS_UNSET;
+    conf->counters_slot = -1;
     return conf;
 }
 
@@ -126,6 +129,11 @@ static void *merge_server_conf(apr_pool_t *p, void *parent_conf,
                                             parent->forwarded_headers);
     conf->signing_key = PHS_MERGE_PTR(child->signing_key,
                                       parent->signing_key);
+    conf->geoip_database = PHS_MERGE_PTR(child->geoip_database,
+                                         parent->geoip_database);
+    conf->regions_somewhere = PHS_MERGE_INT(child->regions_somewhere,
+                                            parent->regions_somewhere);
+    conf->counters_slot = -1;
     return conf;
 }
 
@@ -137,14 +145,29 @@ static const command_rec directives[] = {
                  RSRC_CONF | ACCESS_CONF | OR_AUTHCFG | OR_FILEINFO,
                  "On to enforce this module's settings in this scope (in "
                  ".htaccess: what its AllowOverride classes cover)"),
-    AP_INIT_ITERATE("PostHogAllowedIPBlocks", phs_cmd_allowed_blocks, NULL,
-                    RSRC_CONF | ACCESS_CONF | OR_AUTHCFG,
+    AP_INIT_ITERATE("PostHogAllowedIPBlocks", phs_cmd_blocks,
+                    DIR_SLOT(allowed), RSRC_CONF | ACCESS_CONF | OR_AUTHCFG,
                     "IP addresses and CIDR blocks allowed in, separated by "
                     "commas or spaces, or 'none' for no restriction"),
-    AP_INIT_TAKE1("PostHogAllowedIPBlocksFile", phs_cmd_allowed_blocks_file,
-                  NULL, RSRC_CONF | ACCESS_CONF,
+    AP_INIT_TAKE1("PostHogAllowedIPBlocksFile", phs_cmd_blocks_file,
+                  DIR_SLOT(allowed), RSRC_CONF | ACCESS_CONF,
                   "A file of allowed IP addresses and CIDR blocks, '#' "
                   "comments"),
+    AP_INIT_ITERATE("PostHogBlockedIPBlocks", phs_cmd_blocks,
+                    DIR_SLOT(blocked), RSRC_CONF | ACCESS_CONF,
+                    "IP addresses and CIDR blocks refused on every path, "
+                    "exempt ones included, or 'none'"),
+    AP_INIT_TAKE1("PostHogBlockedIPBlocksFile", phs_cmd_blocks_file,
+                  DIR_SLOT(blocked), RSRC_CONF | ACCESS_CONF,
+                  "A file of IP addresses and CIDR blocks refused on every "
+                  "path, '#' comments"),
+    AP_INIT_TAKE1("PostHogGeoIPDatabase", phs_cmd_geoip_database, NULL,
+                  RSRC_CONF, "A MaxMind database (.mmdb) with countries, "
+                  "for PostHogBlockedGeoIPRegions"),
+    AP_INIT_ITERATE("PostHogBlockedGeoIPRegions", phs_cmd_blocked_regions,
+                    NULL, RSRC_CONF | ACCESS_CONF,
+                    "ISO 3166-1 alpha-2 country codes denied on restricted "
+                    "paths where there is no allow-list, or 'none'"),
     AP_INIT_TAKE1("PostHogIPRestriction", phs_cmd_flag_slot,
                  DIR_SLOT(ip_restriction),
                  RSRC_CONF | ACCESS_CONF | OR_AUTHCFG,
@@ -264,8 +287,11 @@ static void register_hooks(apr_pool_t *p)
                          APR_HOOK_MIDDLE);
     ap_hook_check_config(phs_cache_bypass_check_config, NULL, NULL,
                          APR_HOOK_MIDDLE);
-    /* Starting: sets sealed, startup warnings given once. */
+    ap_hook_check_config(phs_region_check_config, NULL, NULL,
+                         APR_HOOK_MIDDLE);
+    /* Starting: sets sealed, counters made, startup warnings given once. */
     ap_hook_post_config(phs_directive_seal_sets, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_post_config(phs_metrics_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(phs_forwarded_headers_post_config, NULL, NULL,
                         APR_HOOK_MIDDLE);
     ap_hook_post_config(phs_startup_post_config, NULL, NULL, APR_HOOK_MIDDLE);
@@ -289,7 +315,12 @@ static void register_hooks(apr_pool_t *p)
     ap_hook_fixups(phs_access_refuse_again, NULL, NULL, APR_HOOK_REALLY_FIRST);
     ap_hook_fixups(phs_forwarded_headers_rewrite, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_fixups(phs_signed_ip_add, NULL, NULL, APR_HOOK_MIDDLE);
-    /* 6. output: the cookie and HSTS filter, after every content-set
+    /* 6. handler: the counters and the requester's own diagnosis. */
+    ap_hook_handler(phs_metrics_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_handler(phs_whoami_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    APR_OPTIONAL_HOOK(ap, status_hook, phs_metrics_status, NULL, NULL,
+                      APR_HOOK_MIDDLE);
+    /* 7. output: the cookie and HSTS filter, after every content-set
      * filter (mod_headers' `Header` included), before the headers go; the
      * connection filter for heads that skip it, before mod_ssl's. */
     ap_hook_insert_filter(phs_response_insert_filter, NULL, NULL,
@@ -305,6 +336,9 @@ static void register_hooks(apr_pool_t *p)
         ap_register_output_filter(PHS_RAW_RESPONSE_FILTER,
                                   phs_raw_response_filter, NULL,
                                   AP_FTYPE_CONNECTION);
+    /* 8. log_transaction: the verdict counted, once per client request. */
+    ap_hook_log_transaction(phs_metrics_log_transaction, NULL, NULL,
+                            APR_HOOK_MIDDLE);
 }
 
 AP_DECLARE_MODULE(posthog_secure) = {

@@ -3,7 +3,8 @@
 # of `make test`; takes about 8 minutes on 2 cores.  See docs/PERFORMANCE.md.
 .PHONY: bench
 
-bench: $(MODULE) bench/bench_ip_set bench/bench_cookie bench/bench_path_set
+bench: $(MODULE) bench/bench_ip_set bench/bench_cookie bench/bench_path_set \
+       bench/bench_metrics
 	MODULE=$(MODULE) perl bench/httpd-bench
 
 # Configuration load: 100,000 directive lines against the same list from a

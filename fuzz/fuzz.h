@@ -40,6 +40,8 @@ phs_fuzz_check_fn phs_check_cookie;
 phs_fuzz_check_fn phs_check_https;
 phs_fuzz_check_fn phs_check_secret_key;
 phs_fuzz_check_fn phs_check_path_set;
+phs_fuzz_check_fn phs_check_region;
+phs_fuzz_check_fn phs_check_whoami;
 
 /* libFuzzer builds: runs one input through a check in a scratch pool and
  * aborts with the failure, if any (driver.c). */

@@ -13,7 +13,7 @@
 FUZZ_CC     ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS = ip_addr ip_set client_ip cookie https secret_key \
-               path_set
+               path_set region whoami
 FUZZ_BINS    = $(FUZZ_TARGETS:%=fuzz/bin/fuzz_%)
 FUZZ_COMMON  = fuzz/common.c fuzz/driver.c
 FUZZ_CFLAGS  = -g -O1 -fno-omit-frame-pointer \

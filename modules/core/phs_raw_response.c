@@ -189,15 +189,16 @@ static void cookie_continue(apr_pool_t *p, head_cookie_t *cookie,
 }
 
 /* Puts the field rewritten into the output when it changes: the head up
- * to its value, then the new value on one line. */
-static void cookie_close(apr_pool_t *p, const phs_cookie_policy_t *policy,
-                         head_cookie_t *cookie, head_out_t *out,
-                         unsigned *warnings)
+ * to its value, then the new value on one line.  1 when the rewrite
+ * changed the cookie. */
+static int cookie_close(apr_pool_t *p, const phs_cookie_policy_t *policy,
+                        head_cookie_t *cookie, head_out_t *out,
+                        unsigned *warnings)
 {
     const char *value;
 
     if (!cookie->colon)
-        return;
+        return 0;
     value = phs_cookie_rewrite(p, policy, cookie->value, warnings);
     if (value != cookie->value || cookie->folded) {
         out_keep_to(out, cookie->colon + 1);
@@ -205,6 +206,7 @@ static void cookie_close(apr_pool_t *p, const phs_cookie_policy_t *policy,
         out->kept_from = cookie->end;
     }
     cookie->colon = NULL;
+    return value != cookie->value;
 }
 
 void phs_raw_head_rewrite(apr_pool_t *p, const phs_cookie_policy_t *policy,
@@ -220,7 +222,7 @@ void phs_raw_head_rewrite(apr_pool_t *p, const phs_cookie_policy_t *policy,
     out.pieces = apr_array_make(p, 8, sizeof(struct iovec));
     out.kept_from = text;
     result->interim = status_is_interim(line);
-    result->cookies = 0;
+    result->cookies = result->rewritten = 0;
     for (line = line_at(line.next, end); line.start < end
          && line.end > line.start; line = line_at(line.next, end)) {
         const char *colon;
@@ -230,7 +232,7 @@ void phs_raw_head_rewrite(apr_pool_t *p, const phs_cookie_policy_t *policy,
                 cookie_continue(p, &cookie, line);
             continue;
         }
-        cookie_close(p, policy, &cookie, &out, warnings);
+        result->rewritten += cookie_close(p, policy, &cookie, &out, warnings);
         if (phs_is_blank(*line.start)) {
             /* After the status line, a line without a field name, or one
              * such line: Chromium reads it as a field of its own, Firefox
@@ -245,7 +247,7 @@ void phs_raw_head_rewrite(apr_pool_t *p, const phs_cookie_policy_t *policy,
             result->cookies++;
         }
     }
-    cookie_close(p, policy, &cookie, &out, warnings);
+    result->rewritten += cookie_close(p, policy, &cookie, &out, warnings);
     if (!out.pieces->nelts) {
         result->text = text;
         result->len = len;

@@ -31,6 +31,7 @@ typedef struct {
                                     one: 1xx but 101, or a status line it
                                     may read so */
     int cookies;                 /* Set-Cookie fields seen */
+    int rewritten;               /* those phs_cookie_rewrite changed */
 } phs_raw_head_t;
 
 /* Rewrites every Set-Cookie field of a head (`len` bytes, what

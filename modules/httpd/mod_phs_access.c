@@ -3,6 +3,7 @@
 #include "phs_path_set.h"
 #include "mod_phs_directive.h"
 #include "mod_phs_client_ip.h"
+#include "mod_phs_region.h"
 
 #include <http_core.h>
 #include <http_log.h>
@@ -22,12 +23,19 @@ static const char *const access_names[] = { "allowed", "exempt", "denied" };
 /* Built once per configuration cycle in pre_config. */
 static phs_path_set_t *default_exempt_paths;
 
-static phs_ip_set_t *scope_blocks(cmd_parms *cmd, phs_dir_conf_t *conf)
+/* The list a directive fills: cmd->info is the offset of a phs_blocks_t
+ * in the directory record. */
+static phs_blocks_t *scope_list(cmd_parms *cmd, void *dconf)
 {
-    if (!conf->allowed)
-        conf->allowed = phs_ip_set_make(cmd->pool);
-    conf->blocks_state = PHS_BLOCKS_LIST;
-    return conf->allowed;
+    return (phs_blocks_t *)((char *)dconf + (apr_size_t)cmd->info);
+}
+
+static phs_ip_set_t *list_set(cmd_parms *cmd, phs_blocks_t *list)
+{
+    if (!list->set)
+        list->set = phs_ip_set_make(cmd->pool);
+    list->state = PHS_BLOCKS_LIST;
+    return list->set;
 }
 
 static const char *mixed_none_error(cmd_parms *cmd)
@@ -36,30 +44,28 @@ static const char *mixed_none_error(cmd_parms *cmd)
                          "in one scope");
 }
 
-const char *phs_cmd_allowed_blocks(cmd_parms *cmd, void *dconf,
-                                   const char *word)
+const char *phs_cmd_blocks(cmd_parms *cmd, void *dconf, const char *word)
 {
-    phs_dir_conf_t *conf = dconf;
+    phs_blocks_t *list = scope_list(cmd, dconf);
 
     if (!strcasecmp(word, "none")) {
-        if (conf->blocks_state == PHS_BLOCKS_LIST)
+        if (list->state == PHS_BLOCKS_LIST)
             return mixed_none_error(cmd);
-        conf->blocks_state = PHS_BLOCKS_NONE;
+        list->state = PHS_BLOCKS_NONE;
         return NULL;
     }
-    if (conf->blocks_state == PHS_BLOCKS_NONE)
+    if (list->state == PHS_BLOCKS_NONE)
         return mixed_none_error(cmd);
-    return phs_cmd_add_list(cmd, scope_blocks(cmd, conf), word);
+    return phs_cmd_add_list(cmd, list_set(cmd, list), word);
 }
 
-const char *phs_cmd_allowed_blocks_file(cmd_parms *cmd, void *dconf,
-                                        const char *path)
+const char *phs_cmd_blocks_file(cmd_parms *cmd, void *dconf, const char *path)
 {
-    phs_dir_conf_t *conf = dconf;
+    phs_blocks_t *list = scope_list(cmd, dconf);
 
-    if (conf->blocks_state == PHS_BLOCKS_NONE)
+    if (list->state == PHS_BLOCKS_NONE)
         return mixed_none_error(cmd);
-    return phs_cmd_add_file(cmd, scope_blocks(cmd, conf), path);
+    return phs_cmd_add_file(cmd, list_set(cmd, list), path);
 }
 
 const char *phs_cmd_deny_message(cmd_parms *cmd, void *dconf,
@@ -84,32 +90,105 @@ int phs_access_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
     return OK;
 }
 
-static access_t decide(request_rec *r, const phs_dir_conf_t *conf,
-                       const char **reason)
+typedef struct {
+    access_t verdict;
+    phs_counter_t counter;      /* what the verdict counts as */
+    const char *reason;         /* denied: why */
+} decision_t;
+
+static const decision_t allowed = { ACCESS_ALLOWED, PHS_COUNT_ALLOWED, NULL };
+static const decision_t exempted = { ACCESS_EXEMPT, PHS_COUNT_EXEMPT, NULL };
+
+static decision_t denial(phs_counter_t counter, const char *reason)
+{
+    decision_t decision = { ACCESS_DENIED, counter, reason };
+
+    return decision;
+}
+
+/* The client's address; 0 with the reason when it is unknown. */
+static int client_address(request_rec *r, phs_ip_t *client,
+                          const char **reason)
+{
+    const phs_request_t *state = phs_client_state(r);
+
+    if (state->client_unknown) {
+        *reason = state->unknown_reason;
+        return 0;
+    }
+    if (!r->useragent_addr || !phs_ip_from_sockaddr(r->useragent_addr, client)) {
+        *reason = "client address unknown";
+        return 0;
+    }
+    return 1;
+}
+
+/* PostHog's rule after the allow-list: a listed country is denied, an
+ * address the database cannot place is not. */
+static decision_t decide_region(request_rec *r,
+                                const phs_region_set_t *regions)
+{
+    const char *reason;
+    char country[3];
+    phs_ip_t client;
+    int found;
+
+    if (!client_address(r, &client, &reason))
+        return denial(PHS_COUNT_DENIED_CLIENT_UNKNOWN, reason);
+    found = phs_region_country(r, &client, country);
+    /* check_config makes a database a condition of regions. */
+    if (found < 0)
+        return denial(PHS_COUNT_DENIED_REGION, "no PostHogGeoIPDatabase");
+    if (found && phs_region_set_contains(regions, country, 2))
+        return denial(PHS_COUNT_DENIED_REGION, apr_psprintf(r->pool,
+                      "client country %s in PostHogBlockedGeoIPRegions",
+                      country));
+    return allowed;
+}
+
+/* The deny-list on every path, then the exemptions, then the allow-list,
+ * else the regions. */
+static decision_t decide(request_rec *r, const phs_dir_conf_t *conf)
 {
     const phs_path_set_t *exempt = PHS_MERGE_PTR(conf->exempt_paths,
                                                  default_exempt_paths);
-    const phs_request_t *state;
+    const char *reason;
     phs_ip_t client;
 
+    if (conf->blocked.state == PHS_BLOCKS_LIST) {
+        /* Not known to be someone else: refused, as on restricted paths. */
+        if (!client_address(r, &client, &reason))
+            return denial(PHS_COUNT_DENIED_CLIENT_UNKNOWN, reason);
+        if (phs_ip_set_contains(conf->blocked.set, &client))
+            return denial(PHS_COUNT_DENIED_DENY_LISTED, "client address in "
+                          "PostHogBlockedIPBlocks");
+    }
     if (conf->ip_restriction == 0 || phs_path_set_exempts(exempt, r->uri))
-        return ACCESS_EXEMPT;
-    if (conf->blocks_state != PHS_BLOCKS_LIST)
-        return ACCESS_ALLOWED;
-    state = phs_client_state(r);
-    if (state->client_unknown) {
-        *reason = state->unknown_reason;
-        return ACCESS_DENIED;
+        return exempted;
+    if (conf->allowed.state == PHS_BLOCKS_LIST) {
+        if (!client_address(r, &client, &reason))
+            return denial(PHS_COUNT_DENIED_CLIENT_UNKNOWN, reason);
+        if (!phs_ip_set_contains(conf->allowed.set, &client))
+            return denial(PHS_COUNT_DENIED_NOT_ALLOWED, "client address not "
+                          "in PostHogAllowedIPBlocks");
+        return allowed;
     }
-    if (!r->useragent_addr || !phs_ip_from_sockaddr(r->useragent_addr, &client)) {
-        *reason = "client address unknown";
-        return ACCESS_DENIED;
-    }
-    if (!phs_ip_set_contains(conf->allowed, &client)) {
-        *reason = "client address not in PostHogAllowedIPBlocks";
-        return ACCESS_DENIED;
-    }
-    return ACCESS_ALLOWED;
+    if (conf->blocked_regions && phs_region_set_count(conf->blocked_regions))
+        return decide_region(r, conf->blocked_regions);
+    return allowed;
+}
+
+/* A whoami handler's look at a path: its subrequest is decided as any
+ * other, but its denial is only shown to the one who asked. */
+static int is_probe(const request_rec *r)
+{
+    const phs_request_t *main_state;
+
+    if (!r->main)
+        return 0;
+    main_state = ap_get_module_config(r->main->request_config,
+                                      &posthog_secure_module);
+    return main_state && main_state->probing;
 }
 
 /* At error, as mod_authz_core logs its denials: an admin sees them with
@@ -117,9 +196,10 @@ static access_t decide(request_rec *r, const phs_dir_conf_t *conf,
 static void deny(request_rec *r, const phs_dir_conf_t *conf,
                  const char *reason)
 {
-    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                  "denied client %s (peer %s) for %s: %s",
-                  r->useragent_ip, phs_peer_ip(r), r->uri, reason);
+    if (!is_probe(r))
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "denied client %s (peer %s) for %s: %s",
+                      r->useragent_ip, phs_peer_ip(r), r->uri, reason);
     if (!ap_response_code_string(r, ap_index_of_response(HTTP_FORBIDDEN)))
         ap_custom_response(r, HTTP_FORBIDDEN,
                            PHS_MERGE_PTR(conf->deny_message,
@@ -146,11 +226,13 @@ static void export_variables(request_rec *r, const char *access)
     put(env, "POSTHOG_HTTPS", phs_request_is_https(r) ? "on" : "off");
 }
 
-static void record(request_rec *r, access_t verdict, int refused)
+static void record(request_rec *r, const decision_t *decision, int refused)
 {
     phs_request_t *state = phs_request_state(r);
 
-    state->access = access_names[verdict];
+    state->access = access_names[decision->verdict];
+    state->counter = decision->counter;
+    state->denial = decision->reason;
     state->refused = refused;
     export_variables(r, state->access);
 }
@@ -160,16 +242,15 @@ static int check(request_rec *r)
 {
     const phs_dir_conf_t *conf = PHS_DIR_CONF(r);
     const phs_request_t *state = phs_request_state(r);
-    const char *reason = NULL;
-    access_t verdict;
+    decision_t decision;
 
     if (state->access)
         return state->refused ? HTTP_FORBIDDEN : DECLINED;
-    verdict = decide(r, conf, &reason);
-    record(r, verdict, verdict == ACCESS_DENIED);
-    if (verdict != ACCESS_DENIED)
+    decision = decide(r, conf);
+    record(r, &decision, decision.verdict == ACCESS_DENIED);
+    if (decision.verdict != ACCESS_DENIED)
         return DECLINED;
-    deny(r, conf, reason);
+    deny(r, conf, decision.reason);
     return HTTP_FORBIDDEN;
 }
 
@@ -199,7 +280,10 @@ int phs_access_check_derived(request_rec *r)
     /* A refused request runs no handler: what follows it is the
      * ErrorDocument httpd sends for the 403, the admin's page for it. */
     if (r->prev && is_refused(r->prev)) {
-        record(r, ACCESS_DENIED, 0);
+        const phs_request_t *prev = phs_request_state(r->prev);
+        decision_t decision = { ACCESS_DENIED, prev->counter, prev->denial };
+
+        record(r, &decision, 0);
         return DECLINED;
     }
     return check(r);

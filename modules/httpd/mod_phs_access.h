@@ -1,4 +1,5 @@
-/* The IP allow-list: directives and the access-checker hook (httpd glue). */
+/* The access decision (deny-list, exemptions, allow-list, regions): the
+ * list directives and the access hooks (httpd glue). */
 #ifndef MOD_PHS_ACCESS_H
 #define MOD_PHS_ACCESS_H
 
@@ -14,10 +15,12 @@
     "api/web_experiments site_app api/conversations/v1/widget " \
     "!flags/definitions"
 
-const char *phs_cmd_allowed_blocks(cmd_parms *cmd, void *dconf,
-                                   const char *word);
-const char *phs_cmd_allowed_blocks_file(cmd_parms *cmd, void *dconf,
-                                        const char *path);
+/* PostHogAllowedIPBlocks and PostHogBlockedIPBlocks (ITERATE: addresses,
+ * or `none`), and their File forms: the phs_blocks_t at the cmd_data
+ * offset in the directory record. */
+const char *phs_cmd_blocks(cmd_parms *cmd, void *dconf, const char *word);
+const char *phs_cmd_blocks_file(cmd_parms *cmd, void *dconf,
+                                const char *path);
 const char *phs_cmd_deny_message(cmd_parms *cmd, void *dconf,
                                  const char *message);
 

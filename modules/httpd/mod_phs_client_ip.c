@@ -260,6 +260,8 @@ static void resolve(request_rec *r, const phs_server_conf_t *conf,
         return;
     state = phs_request_state(r);
     state->peer_ip = r->useragent_ip;
+    state->forwarded_received = fields->client_ip;
+    state->proto_received = fields->proto;
     /* httpd's text of an IPv4 address is already the canonical dotted
      * quad. */
     phs_client_resolve(r->pool, &conf->trust, &peer,
@@ -276,6 +278,8 @@ static void resolve(request_rec *r, const phs_server_conf_t *conf,
         client.source = PHS_CLIENT_UNKNOWN;
         client.reason = "gave an unusable address";
     }
+    state->client_source = client.source;
+    state->proxies = client.proxies;
     if (client.source == PHS_CLIENT_UNKNOWN) {
         state->client_unknown = 1;
         state->unknown_reason = apr_psprintf(r->pool, "client unknown: %s %s",
@@ -301,6 +305,13 @@ int phs_client_ip_resolve(request_rec *r)
         phs_request_state(r)->upgrade = 1;
     if (conf->resolve)
         resolve(r, conf, &fields);
+    else {
+        /* What the module ignores, for whoami. */
+        phs_request_t *state = phs_request_state(r);
+
+        state->forwarded_received = fields.client_ip;
+        state->proto_received = fields.proto;
+    }
     if (fields.forged)
         phs_forwarded_headers_strip(r);
     return DECLINED;

@@ -15,6 +15,7 @@
 #include "phs_client_ip.h"
 #include "phs_path_set.h"
 #include "phs_text.h"
+#include "phs_region.h"
 
 #define PHS_UNSET (-1)
 #define PHS_AUTO 2          /* On|Off|Auto directives: 0, 1 or PHS_AUTO */
@@ -26,12 +27,21 @@ typedef enum {
     PHS_MODE_TEST
 } phs_mode_t;
 
-/* The state of the allow-list in one scope. */
+/* The state of an address list (the allow-list, the deny-list) in one
+ * scope. */
 typedef enum {
     PHS_BLOCKS_UNSET = 0,
-    PHS_BLOCKS_NONE,     /* `none`: no restriction */
-    PHS_BLOCKS_LIST      /* restricted to `allowed` */
+    PHS_BLOCKS_NONE,     /* `none`: no list */
+    PHS_BLOCKS_LIST      /* the blocks of `set` */
 } phs_blocks_state_t;
+
+typedef struct {
+    phs_blocks_state_t state;
+    phs_ip_set_t *set;              /* with PHS_BLOCKS_LIST, sealed */
+} phs_blocks_t;
+
+/* An open MaxMind database (mod_phs_region). */
+typedef struct phs_geoip_t phs_geoip_t;
 
 typedef struct {
     /* PostHogSecure, in two halves: a .htaccess switches only the half its
@@ -40,8 +50,10 @@ typedef struct {
     int headers_enabled;            /* FileInfo: cookies, redirect, HSTS,
                                        headers for the backend */
     int ip_restriction;             /* PostHogIPRestriction */
-    phs_blocks_state_t blocks_state;
-    phs_ip_set_t *allowed;          /* with PHS_BLOCKS_LIST, sealed */
+    phs_blocks_t allowed;           /* PostHogAllowedIPBlocks(File) */
+    phs_blocks_t blocked;           /* PostHogBlockedIPBlocks(File) */
+    phs_region_set_t *blocked_regions; /* PostHogBlockedGeoIPRegions; empty:
+                                       none */
     phs_path_set_t *exempt_paths;   /* PostHogExemptPaths; NULL: default */
     const char *deny_message;       /* PostHogDenyMessage; NULL: default */
     int secure_cookies;             /* PostHogSecureCookies: 0, 1, PHS_AUTO */
@@ -78,11 +90,18 @@ typedef struct {
     int secure_somewhere;           /* PostHogSecure On appears in this
                                        vhost's configuration or the main
                                        server's */
+    const char *geoip_database;     /* PostHogGeoIPDatabase, absolute */
+    int regions_somewhere;          /* PostHogBlockedGeoIPRegions with a
+                                       code appears in this vhost's
+                                       configuration or the main server's */
     /* Derived once at check_config from the merged fields above. */
     int resolve;                    /* walk the client-IP header */
     int unlisted_headers;           /* the client-IP or proto header is
                                        not among the forwarded names */
     phs_trust_t trust;
+    /* Set at post_config (check_config for geoip). */
+    phs_geoip_t *geoip;             /* geoip_database, open */
+    int counters_slot;              /* this vhost's counters; -1: none */
 } phs_server_conf_t;
 
 

@@ -4,6 +4,7 @@
 #include "phs_raw_response.h"
 #include "mod_phs_client_ip.h"
 #include "mod_phs_directive.h"
+#include "mod_phs_metrics.h"
 
 #include <http_log.h>
 #include <http_request.h>
@@ -97,10 +98,11 @@ static void policy_for(request_rec *r, phs_cookie_policy_t *policy)
                        ? conf->cookie_samesite : NULL;
 }
 
-/* Rewrites every Set-Cookie of a table in place: order and count stay. */
+/* Rewrites every Set-Cookie of a table in place: order and count stay.
+ * Returns the number of cookies; *changed counts those rewritten. */
 static int rewrite_table(request_rec *r, apr_table_t *headers,
                          const phs_cookie_policy_t *policy,
-                         unsigned *warnings)
+                         unsigned *warnings, int *changed)
 {
     const apr_array_header_t *fields = apr_table_elts(headers);
     apr_table_entry_t *field = (apr_table_entry_t *)fields->elts;
@@ -109,8 +111,11 @@ static int rewrite_table(request_rec *r, apr_table_t *headers,
     for (i = 0; i < fields->nelts; i++)
         if (field[i].key && field[i].val
             && phs_field_is(field[i].key, "Set-Cookie")) {
-            field[i].val = (char *)phs_cookie_rewrite(r->pool, policy,
-                                                      field[i].val, warnings);
+            const char *value = phs_cookie_rewrite(r->pool, policy,
+                                                   field[i].val, warnings);
+
+            *changed += value != field[i].val;
+            field[i].val = (char *)value;
             cookies++;
         }
     return cookies;
@@ -147,12 +152,16 @@ void phs_cookies_rewrite(request_rec *r)
 {
     phs_cookie_policy_t policy;
     unsigned warnings = 0;
-    int cookies;
+    int cookies, changed = 0;
 
     policy_for(r, &policy);
-    cookies = rewrite_table(r, r->headers_out, &policy, &warnings)
-              + rewrite_table(r, r->err_headers_out, &policy, &warnings);
+    cookies = rewrite_table(r, r->headers_out, &policy, &warnings, &changed)
+              + rewrite_table(r, r->err_headers_out, &policy, &warnings,
+                              &changed);
     warn_once(r, &policy, cookies, warnings);
+    if (changed)
+        phs_metrics_count(r->server, PHS_COUNT_COOKIES_REWRITTEN,
+                          (apr_uint64_t)changed);
 }
 
 void phs_cookies_rewrite_raw_head(request_rec *r, const char *head,
@@ -164,4 +173,7 @@ void phs_cookies_rewrite_raw_head(request_rec *r, const char *head,
     policy_for(r, &policy);
     phs_raw_head_rewrite(r->pool, &policy, head, len, out, &warnings);
     warn_once(r, &policy, out->cookies, warnings);
+    if (out->rewritten)
+        phs_metrics_count(r->server, PHS_COUNT_COOKIES_REWRITTEN,
+                          (apr_uint64_t)out->rewritten);
 }

@@ -41,6 +41,23 @@ static const char *import_proxies(apr_pool_t *p, phs_server_conf_t *sconf)
     return NULL;
 }
 
+/* PostHog applies them where ALLOWED_IP_BLOCKS is empty, as the access
+ * check does (mod_phs_access). */
+static const char *import_regions(apr_pool_t *p, phs_server_conf_t *sconf,
+                                  phs_dir_conf_t *dconf)
+{
+    const char *codes = getenv("BLOCKED_GEOIP_REGIONS"), *err;
+
+    if (dconf->blocked_regions || !phs_env_is_set(codes))
+        return NULL;
+    dconf->blocked_regions = phs_region_set_make(p);
+    if ((err = phs_region_set_add_list(dconf->blocked_regions, p, codes)))
+        return apr_psprintf(p, "BLOCKED_GEOIP_REGIONS: %s", err);
+    if (phs_region_set_count(dconf->blocked_regions))
+        sconf->regions_somewhere = 1;
+    return NULL;
+}
+
 static const char *import_dir(apr_pool_t *p, phs_dir_conf_t *dconf)
 {
     if (dconf->secure_cookies == PHS_UNSET
@@ -49,10 +66,10 @@ static const char *import_dir(apr_pool_t *p, phs_dir_conf_t *dconf)
     if (dconf->https_redirect == PHS_UNSET
         && phs_env_bool(getenv("DISABLE_SECURE_SSL_REDIRECT")) == 1)
         dconf->https_redirect = 0;
-    if (dconf->blocks_state == PHS_BLOCKS_UNSET
+    if (dconf->allowed.state == PHS_BLOCKS_UNSET
         && phs_env_is_set(getenv("ALLOWED_IP_BLOCKS"))) {
-        dconf->blocks_state = PHS_BLOCKS_LIST;
-        return env_blocks(p, "ALLOWED_IP_BLOCKS", &dconf->allowed);
+        dconf->allowed.state = PHS_BLOCKS_LIST;
+        return env_blocks(p, "ALLOWED_IP_BLOCKS", &dconf->allowed.set);
     }
     return NULL;
 }
@@ -103,6 +120,7 @@ static const char *import_environment(apr_pool_t *p, server_rec *s)
 
     import_mode(sconf);
     if ((err = import_proxies(p, sconf)) || (err = import_dir(p, dconf))
+        || (err = import_regions(p, sconf, dconf))
         || (err = import_signing_key(p, sconf)))
         return err;
     return import_secret_key(p, sconf);

@@ -5,6 +5,7 @@
 #include "mod_phs_client_ip.h"
 #include "mod_phs_cookie.h"
 #include "mod_phs_directive.h"
+#include "mod_phs_metrics.h"
 
 #include <http_core.h>
 #include <http_log.h>
@@ -108,6 +109,7 @@ int phs_https_redirect(request_rec *r)
                                       sconf->https_port == PHS_UNSET
                                       ? 443 : (unsigned)sconf->https_port,
                                       target));
+    phs_metrics_count(r->server, PHS_COUNT_HTTPS_REDIRECTS, 1);
     /* 308 keeps the method and body of an SDK's POST; 301 is for GET/HEAD. */
     return r->method_number == M_GET ? HTTP_MOVED_PERMANENTLY
                                      : HTTP_PERMANENT_REDIRECT;

@@ -5,6 +5,7 @@
 #define MOD_PHS_REQUEST_H
 
 #include "mod_phs_conf.h"
+#include "phs_metrics.h"
 
 /* What the module learnt about one request (r->request_config). */
 typedef struct {
@@ -12,6 +13,11 @@ typedef struct {
     int refused;                 /* denied, and answered with a 403 (an
                                     ErrorDocument for a denial is denied
                                     but served) */
+    phs_counter_t counter;       /* with access: what the verdict counts
+                                    as (allowed, exempt, a denial) */
+    const char *denial;          /* denied: why */
+    int probing;                 /* a whoami handler looks at a path: its
+                                    subrequest's denial is not logged */
     /* Set on the initial request only; internal redirects and subrequests
      * read them there (phs_client_state). */
     int client_unknown;          /* the client-IP header could not be trusted */
@@ -24,6 +30,11 @@ typedef struct {
                                     not asked yet (the SSL hooks cost
                                     more than a request's other checks) */
     int upgrade;                 /* the request asks for an Upgrade */
+    /* What whoami shows (where PostHogSecure On appears in the vhost). */
+    const char *forwarded_received; /* the client-IP header as received */
+    const char *proto_received;  /* the proto header as received */
+    phs_client_source_t client_source;
+    const char *proxies;         /* the proxies consumed, peer first */
 } phs_request_t;
 
 /* This request_rec's record, created on first use. */

@@ -3,6 +3,7 @@
 #include "mod_phs_client_ip.h"
 #include "mod_phs_directive.h"
 #include "phs_text.h"
+#include "mod_phs_metrics.h"
 
 #include <http_log.h>
 #include <apr_strings.h>

@@ -13,6 +13,8 @@
 #include "../../fuzz/fuzz_https.c"
 #include "../../fuzz/fuzz_secret_key.c"
 #include "../../fuzz/fuzz_path_set.c"
+#include "../../fuzz/fuzz_region.c"
+#include "../../fuzz/fuzz_whoami.c"
 
 #include "tap.h"
 
@@ -35,6 +37,8 @@ static const target_t targets[] = {
     { "https", phs_check_https },
     { "secret_key", phs_check_secret_key },
     { "path_set", phs_check_path_set },
+    { "region", phs_check_region },
+    { "whoami", phs_check_whoami },
 };
 #define TARGET_COUNT (sizeof(targets) / sizeof(*targets))
 
