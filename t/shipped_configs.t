@@ -7,7 +7,7 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use PHS::Test;
 
-plan tests => 7;
+plan tests => 9;
 
 my $conf_d = Apache::Test::vars('top_dir') . '/conf.d';
 my $modules = $ENV{HTTPD_MODULES} || '/usr/lib/apache2/modules';
@@ -35,3 +35,19 @@ my $defaults = join '', map { s/^(\s*)#(PostHog)/$1$2/r } grep { /^\s*#PostHog/ 
 my ($status, $out) = configtest($defaults);
 ok t_cmp($status, 0, 'the commented defaults of posthog_secure.conf are valid');
 ok t_cmp($out, qr/Syntax OK/, 'commented defaults: Syntax OK');
+
+# The TLS vhost, with Apache::Test's certificate in place of yours.
+my $asf = Apache::Test::vars('sslca') . '/asf';
+($status, $out) = configtest(<<"CONF");
+Define APACHE_LOG_DIR $log_dir
+Define POSTHOG_TLS_CERTIFICATE $asf/certs/server.crt
+Define POSTHOG_TLS_KEY $asf/keys/server.pem
+LoadModule proxy_module "$modules/mod_proxy.so"
+LoadModule proxy_http_module "$modules/mod_proxy_http.so"
+LoadModule socache_shmcb_module "$modules/mod_socache_shmcb.so"
+LoadModule ssl_module "$modules/mod_ssl.so"
+LoadModule http2_module "$modules/mod_http2.so"
+Include "$conf_d/posthog-tls-vhost.conf"
+CONF
+ok t_cmp($status, 0, 'posthog-tls-vhost.conf passes httpd -t');
+ok t_cmp($out, qr/Syntax OK/, 'posthog-tls-vhost.conf: Syntax OK');
