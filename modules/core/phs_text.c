@@ -53,22 +53,27 @@ int phs_name_list_has(const phs_name_list_t *list, const char *key)
         return 0;
     for (n = 0; n < list->count; n++)
         if (list->length[n] == len && phs_field_spells(key, list->names[n]))
-            return 1;
+            return n + 1;
     return 0;
 }
 
-int phs_fields_remove(apr_table_t *table, const phs_name_list_t *list)
+int phs_fields_remove(apr_table_t *table, const phs_name_list_t *list,
+                      int first)
 {
     const apr_array_header_t *fields = apr_table_elts(table);
     const apr_table_entry_t *field = (const apr_table_entry_t *)fields->elts;
-    int i, before = fields->nelts;
+    int i, found, counted = 0;
 
     /* Unsetting a name removes its fields at i and after (an earlier one
      * would have matched before), moving the rest down: look at i again. */
     for (i = 0; i < fields->nelts; i++)
-        if (field[i].key && phs_name_list_has(list, field[i].key)) {
+        if (field[i].key && (found = phs_name_list_has(list, field[i].key))) {
+            int before = fields->nelts;
+
             apr_table_unset(table, field[i].key);
+            if (found <= first)
+                counted += before - fields->nelts;
             i--;
         }
-    return before - fields->nelts;
+    return counted;
 }

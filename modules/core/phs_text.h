@@ -129,11 +129,13 @@ void phs_name_list_init(phs_name_list_t *list);
 void phs_name_list_add(phs_name_list_t *list, const char *const *names,
                        int count);
 
-/* 1 when `key` spells one of the list's names. */
+/* Where `key` spells one of the list's names: its place from 1 in the
+ * order they were added; 0 for none. */
 int phs_name_list_has(const phs_name_list_t *list, const char *key);
 
 /* Removes every field of `table` whose name spells one of the list's;
- * returns how many were removed. */
-int phs_fields_remove(apr_table_t *table, const phs_name_list_t *list);
+ * returns how many of them spelled one of its `first` first names. */
+int phs_fields_remove(apr_table_t *table, const phs_name_list_t *list,
+                      int first);
 
 #endif

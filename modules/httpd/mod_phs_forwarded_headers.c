@@ -30,10 +30,11 @@ static const char *const signed_ip_names[] = {
     PHS_CLIENT_IP_HEADER, PHS_CLIENT_IP_TIMESTAMP_HEADER,
     PHS_CLIENT_IP_SIGNATURE_HEADER
 };
-/* forged[0]: the signed-IP names, what PostHogForwardedHeaders keep
- * removes; forged[1]: with the forwarded ones, what rewrite removes;
- * forged[2]: the forwarded ones alone. */
-static phs_name_list_t forged[3];
+#define SIGNED_IP_NAMES \
+    ((int)(sizeof(signed_ip_names) / sizeof(*signed_ip_names)))
+/* forged[0]: PostHogForwardedHeaders keep, forged[1]: rewrite; the
+ * signed-IP names first in both. */
+static phs_name_list_t forged[2];
 
 /* mod_proxy's record, found once: its per-directory ProxyAddHeaders says
  * whether mod_proxy adds X-Forwarded-For itself. */
@@ -69,11 +70,9 @@ static const phs_name_list_t *forged_lists(void)
 {
     if (!forged[1].count) {
         phs_name_list_init(&forged[0]);
-        phs_name_list_add(&forged[0], signed_ip_names, 3);
+        phs_name_list_add(&forged[0], signed_ip_names, SIGNED_IP_NAMES);
         forged[1] = forged[0];
         phs_name_list_add(&forged[1], forwarded_names, FORWARDED_NAMES);
-        phs_name_list_init(&forged[2]);
-        phs_name_list_add(&forged[2], forwarded_names, FORWARDED_NAMES);
     }
     return forged;
 }
@@ -97,16 +96,15 @@ int phs_forwarded_header_is_forged(const phs_server_conf_t *conf,
 void phs_forwarded_headers_strip(request_rec *r)
 {
     const phs_server_conf_t *conf = PHS_SERVER_CONF(r->server);
-    const phs_name_list_t *lists = forged_lists();
-    int removed = phs_fields_remove(r->headers_in, &lists[0]);
+    /* Only the signed-IP ones are counted: forged by definition. */
+    int removed = phs_fields_remove(r->headers_in, forged_list(conf),
+                                     SIGNED_IP_NAMES);
 
-    /* Counted apart: only the signed-IP ones are forged by definition. */
     if (removed)
         phs_metrics_count(r->server, PHS_COUNT_FORGED_HEADERS_REMOVED,
                           (apr_uint64_t)removed);
     if (conf->forwarded_headers == 0)
         return;
-    phs_fields_remove(r->headers_in, &lists[2]);
     /* PostHogClientIPHeader and PostHogForwardedProtoHeader may name
      * others (X-Real-Client): inputs, never passed on. */
     if (conf->unlisted_headers) {
