@@ -123,7 +123,7 @@ int phs_forwarded_element_parse(const char *element, apr_size_t len,
                                 phs_ip_t *out, int *https)
 {
     const char *c = element, *end = element + len, *key;
-    char for_buf[PHS_IP_TEXT_MAX + 16], proto_buf[16];
+    char for_buf[PHS_FORWARDED_NODE_MAX + 1], proto_buf[16];
     phs_span_t name, value, node = { NULL, 0 };
     int seen_for = 0, seen_proto = 0;
 

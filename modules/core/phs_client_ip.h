@@ -40,11 +40,17 @@ int phs_peer_trusted(const phs_trust_t *trust, const phs_ip_t *peer);
 int phs_forwarded_entry_parse(const char *entry, apr_size_t len,
                               phs_ip_t *out);
 
+/* The longest for= value read, in bytes once unquoted: the longest
+ * address with a port (`[IPv6]:65535`, 47) fits with room; a longer one
+ * can only carry a long obfuscated port, and reads as no address. */
+#define PHS_FORWARDED_NODE_MAX 61
+
 /* Parses one RFC 7239 element (`for=192.0.2.60;proto=http;by=...`):
  * its for= node, an address as above (quoted or not, `"[v6]:port"`, an
  * obfuscated port `:_x`), into *out, and whether its proto= is https.
- * 0 when the element is malformed, has no for=, or its node is `unknown`
- * or obfuscated (`_hidden`): the client is then unknown. */
+ * 0 when the element is malformed, has no for=, its node is `unknown`,
+ * obfuscated (`_hidden`) or longer than PHS_FORWARDED_NODE_MAX: the
+ * client is then unknown. */
 int phs_forwarded_element_parse(const char *element, apr_size_t len,
                                 phs_ip_t *out, int *https);
 

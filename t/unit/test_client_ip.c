@@ -130,6 +130,9 @@ static const walk_case_t cases[] = {
     { RFC_LIST, "10.0.0.1", "for=\"192.0.2.43:47011\"", F, "192.0.2.43", NULL },
     { RFC_LIST, "10.0.0.1", "for=\"192.0.2.43:_port\"", F, "192.0.2.43", NULL },
     { RFC_LIST, "10.0.0.1", "for=\"[2001:db8::5]:_x\"", F, "2001:db8::5", NULL },
+    /* PHS_FORWARDED_NODE_MAX: 61 bytes read, a longer obfuscated port not. */
+    { RFC_LIST, "10.0.0.1", "for=\"192.0.2.43:_ppppppppppppppppppppppppppppppppppppppppppppppppp\"", F, "192.0.2.43", NULL },
+    { RFC_LIST, "10.0.0.1", "for=\"192.0.2.43:_pppppppppppppppppppppppppppppppppppppppppppppppppp\"", U, NULL, NULL },
     { RFC_LIST, "10.0.0.1", "by=10.1.1.1; FOR=198.51.100.7 ;host=\"a;b\"", F, "198.51.100.7", NULL },
     { RFC_LIST, "10.0.0.1", "for=\"198.51\\.100.7\"", F, "198.51.100.7", NULL },
     { RFC_LIST, "10.0.0.1", "for=198.51.100.7, for=\"[::ffff:10.1.1.1]\"", F, "198.51.100.7", NULL },
