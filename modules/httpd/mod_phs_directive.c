@@ -7,6 +7,10 @@
 #include <apr_strings.h>
 #include <apr_lib.h>
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 /* The sets filled while the configuration is read, sealed once when it is
  * complete: sealing after each directive made a long list of directive
  * lines quadratic. */
@@ -59,6 +63,14 @@ int phs_directive_seal_sets(apr_pool_t *pconf, apr_pool_t *plog,
     for (i = 0; i < unsealed_sets->nelts; i++)
         phs_ip_set_seal(APR_ARRAY_IDX(unsealed_sets, i, phs_ip_set_t *));
     apr_array_clear(unsealed_sets);
+#ifdef __GLIBC__
+    /* httpd reads its configuration twice at start, and again at every
+     * restart: the sets of the read before, and each set's outgrown
+     * arrays, were freed into the heap, where they stayed resident (with
+     * 1M IPv6 blocks, 80 MB over the parent and two children).  The
+     * children fork after this. */
+    malloc_trim(0);
+#endif
     return OK;
 }
 
