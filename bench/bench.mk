@@ -1,6 +1,6 @@
 # `make bench`: mod_posthog_secure side by side with stock httpd (wrk on
 # loopback), plus startup time, memory and the micro-benchmarks.  Not part
-# of `make test`; takes about 16 minutes on 2 cores.  See docs/PERFORMANCE.md.
+# of `make test`; takes about 12 minutes on 2 cores.  See docs/PERFORMANCE.md.
 .PHONY: bench
 
 bench: $(MODULE) bench/bench_ip_set bench/bench_cookie bench/bench_path_set \
