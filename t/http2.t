@@ -422,10 +422,13 @@ for my $case (['/api/projects', '127.0.0.2', '403 1.1', 0],
     ok t_cmp(backend_hits("pushed?$m"), 0, 'nghttp: the backend never saw the pushed request');
     ok t_cmp(backend_hits($m), 1, 'nghttp: only the exempt one');
 
-    # h2c, prior knowledge and Upgrade, from the allowed 127.0.0.1.
+    # h2c, prior knowledge and Upgrade, from the allowed 127.0.0.1: by
+    # address, since Debian's /etc/hosts also maps localhost to ::1, which
+    # nghttp tries first and the h2c vhost refuses.
+    my $h2c_v4 = 'http://127.0.0.1:' . port('h2c');
     for my $upgrade (0, 1) {
         $m = unique_marker();
-        $f = nghttp("$h2c/api/projects?$m", $upgrade ? '--upgrade' : ());
+        $f = nghttp("$h2c_v4/api/projects?$m", $upgrade ? '--upgrade' : ());
         my $id = $upgrade ? 1 : 13;
         my $how = $upgrade ? 'Upgrade' : 'prior knowledge';
         ok t_cmp($f->{protocol}, 'h2c', "nghttp: h2c by $how");
