@@ -70,9 +70,10 @@ static APR_INLINE int phs_is_tchar(unsigned char c)
            || (c >= '0' && c <= '9') || (c && strchr("!#$%&'*+-.^_`|~", c));
 }
 
-/* A token from the outside world, safe to put in a log line or an error:
- * bytes outside printable ASCII, quotes and backslashes as \xHH, cut at 80
- * bytes with "...". */
+/* A token from the outside world, safe to put in a log line or an error
+ * between single quotes, as every message puts it: bytes outside
+ * printable ASCII, single quotes and backslashes as \xHH, cut at 80 bytes
+ * with "...". */
 const char *phs_text_quote(apr_pool_t *p, const char *token, apr_size_t len);
 
 /* ASCII lower case, whatever the locale. */
