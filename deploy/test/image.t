@@ -65,7 +65,7 @@ like "$(cat "$work/stderr")" 'posthog_secure:error.*denied client 127\.0\.0\.2 \
     "stderr: the denial at level error, with client, peer, URI and reason"
 unlike "$(cat "$work/stdout" "$work/stderr")" "$key" "the secret key appears in no log"
 
-versions=$(podman run --rm --entrypoint dpkg-query "$image" -W -f '${Package} ${Version}\n' \
+versions=$(podman run --rm --network none --entrypoint dpkg-query "$image" -W -f '${Package} ${Version}\n' \
     apache2-bin libapache2-mod-posthog-secure openssl libssl3)
 like "$versions" "libapache2-mod-posthog-secure $(dpkg-parsechangelog -l "$top/debian/changelog" -S Version)" \
     "dpkg-query inside shows the module's package version"

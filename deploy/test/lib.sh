@@ -59,6 +59,20 @@ trap run_cleanups EXIT
 trap 'exit 130' INT TERM
 
 [ "$(id -u)" = 0 ] || bail "network namespaces and podman need root"
+
+# Containers join a network namespace the test made (loopback, documentation
+# ranges) or none: never podman's default bridge (10.88.0.0/16), whatever a
+# test forgets to say.
+podman() {
+    case "$1 $2" in
+        "run "*|"create "*|"kube play")
+            case " $* " in
+                *" --network none "*|*" --network ns:/run/netns/$id-"*) ;;
+                *) bail "podman $1 without --network none or a namespace of the test: $*" ;;
+            esac ;;
+    esac
+    command podman "$@"
+}
 podman image exists "$image" || bail "no image $image: make image, or PHS_IMAGE"
 
 # Test certificates: a CA and leaf certificates for the names given.
