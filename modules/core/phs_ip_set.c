@@ -578,9 +578,12 @@ static void build_index(table_t *t, bound_fn *first_of, bound_fn *last_of,
     if (!x->start)
         out_of_memory(pool);
     for (apr_size_t b = 0; b <= buckets; b++) {
-        /* Buckets past the span's end start beyond every range. */
-        apr_uint64_t from = (b << x->shift) > x->extent
-                            ? ~APR_UINT64_C(0) : x->first + (b << x->shift);
+        /* Buckets past the span's end start beyond every range.  Compared
+         * shifted down: b << shift wraps past 2^64 when the span is 2^63 or
+         * more (2001:db8:: to fd00::), which emptied the last bucket. */
+        apr_uint64_t from = b > (x->extent >> x->shift)
+                            ? ~APR_UINT64_C(0)
+                            : x->first + ((apr_uint64_t)b << x->shift);
 
         while (k < count && first_of(ranges, k) < from)
             k++;

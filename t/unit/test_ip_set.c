@@ -71,6 +71,36 @@ static void expect(const phs_ip_set_t *set, const char *what,
         tap_ok(!in(set, *outside), "%s does not contain %s", what, *outside);
 }
 
+/* Sets whose span is 2^63 or more of the address space: the index's last
+ * bucket once came out empty (its start wrapped past 2^64), so addresses
+ * in it were not found. */
+static void test_span_past_half(void)
+{
+    {
+        const char *in_[] = { "fd00::1", "2001:db8::1", "2001:db8::9", NULL };
+        const char *out[] = { "fd00::2", "2001:db8::2", "fe80::1", NULL };
+        expect(sealed_set("2001:db8::1 2001:db8::3 2001:db8::5 2001:db8::7 "
+                          "2001:db8::9 fd00::1"),
+               "6 v6 addresses from 2001:db8:: to fd00::", in_, out);
+    }
+    {
+        const char *in_[] = { "100::1", "f000::1", "f004::1", "f007::ffff",
+                              NULL };
+        const char *out[] = { "f008::1", "101::1", "ffff::1", NULL };
+        expect(sealed_set("100::/64 f000::/64 f001::/64 f002::/64 f003::/64 "
+                          "f004::/64 f005::/64 f006::/64 f007::/64"),
+               "9 /64s from 100:: to f007::", in_, out);
+    }
+    {
+        const char *in_[] = { "0.0.0.1", "255.255.255.254", "128.0.0.0",
+                              NULL };
+        const char *out[] = { "0.0.0.2", "255.255.255.253", NULL };
+        expect(sealed_set("0.0.0.1 1.0.0.1 2.0.0.1 3.0.0.1 4.0.0.1 "
+                          "128.0.0.0 255.255.255.254"),
+               "7 v4 addresses over the whole space", in_, out);
+    }
+}
+
 static void test_prefix_edges(void)
 {
     {
@@ -825,6 +855,7 @@ int main(void)
            (unsigned long)seed, (unsigned long)seed);
 
     test_prefix_edges();
+    test_span_past_half();
     test_mapped_and_folding();
     test_merging();
     test_lists();
