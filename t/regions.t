@@ -15,7 +15,7 @@ use lib "$FindBin::Bin/lib";
 use PHS::Test;
 use PHS::MMDB;
 
-plan tests => 47;
+plan tests => 53;
 
 my $dir = tempdir(CLEANUP => 1);
 my $db = "$dir/countries.mmdb";
@@ -86,8 +86,10 @@ ok t_cmp(counter('region') - $regions_before, 3, 'denied_total{reason="region"} 
 
 # The direct peer counts when no proxy is involved.
 {
-    my $r = request(port => $server->{port}, from => '127.0.0.3', path => '/api/x');
+    my $m = unique_marker();
+    my $r = request(port => $server->{port}, from => '127.0.0.3', path => "/api/x?$m");
     ok t_cmp($r->{status}, 403, 'a direct client in a listed country');
+    ok t_cmp(backend_hits($m), 0, 'never reaches the backend');
     $r = request(port => $server->{port}, from => '127.0.0.1', path => '/api/x');
     ok t_cmp($r->{status}, 200, 'a direct client without a country');
 }
@@ -116,8 +118,10 @@ ok t_cmp(counter('region') - $regions_before, 3, 'denied_total{reason="region"} 
     my $offset = -s $server->{error_log};
     my $r = get('/api/listed/x', '192.0.2.7');
     ok t_cmp($r->{status}, 200, 'a KP address in the allow-list is never region-blocked');
-    $r = get('/api/listed/x', '192.0.2.130');
+    my $m = unique_marker();
+    $r = get("/api/listed/x?$m", '192.0.2.130');
     ok t_cmp($r->{status}, 403, 'a US address outside the allow-list is refused');
+    ok t_cmp(backend_hits($m), 0, 'and never reaches the backend');
     open my $fh, '<', $server->{error_log} or die $!;
     seek $fh, $offset, 0;
     my $log = do { local $/; <$fh> };
@@ -134,7 +138,10 @@ ok t_cmp(counter('region') - $regions_before, 3, 'denied_total{reason="region"} 
 # The denial is logged with the country.
 {
     my $offset = -s $server->{error_log};
-    get('/api/logged', '192.0.2.9');
+    my $m = unique_marker();
+    my $r = get("/api/logged?$m", '192.0.2.9');
+    ok t_cmp($r->{status}, 403, 'a KP client is denied');
+    ok t_cmp(backend_hits($m), 0, 'and never reaches the backend');
     open my $fh, '<', $server->{error_log} or die $!;
     seek $fh, $offset, 0;
     my $log = do { local $/; <$fh> };
@@ -162,11 +169,14 @@ ok t_cmp(counter('region') - $regions_before, 3, 'denied_total{reason="region"} 
         select undef, undef, undef, 0.1;
     }
     ok t_cmp($status, 403, 'after a graceful restart the new database applies (CU)');
+    my $m = unique_marker();
+    get("/api/projects?$m", '192.0.2.130');
+    ok t_cmp(backend_hits($m), 0, 'the CU client never reaches the backend');
     my $text = request(port => $server->{port}, path => '/metrics')->{body};
     my ($again) = $text =~ /^posthog_secure_counters_start_time_seconds (\d+)$/m;
     ok t_cmp($again > $started ? 'later' : "$again <= $started", 'later',
              'the counters started again at the restart');
-    ok t_cmp(counter('region'), 1, 'from zero: the one region denial since');
+    ok t_cmp(counter('region'), 2, 'from zero: the two region denials since');
 }
 $server->{stop}->();
 
@@ -184,9 +194,11 @@ PostHogTrustedProxies 127.0.0.2
 PostHogGeoIPDatabase "$db"
 ProxyPass / http://127.0.0.1:$backend/
 CONF
-    my $r = request(port => $env->{port}, from => '127.0.0.2', path => '/api/x',
+    my $m = unique_marker();
+    my $r = request(port => $env->{port}, from => '127.0.0.2', path => "/api/x?$m",
                     headers => ['X-Forwarded-For' => '192.0.2.140']);
     ok t_cmp($r->{status}, 403, 'BLOCKED_GEOIP_REGIONS=us,CU denies a US client');
+    ok t_cmp(backend_hits($m), 0, 'and it never reaches the backend');
     $r = request(port => $env->{port}, from => '127.0.0.2', path => '/api/x',
                  headers => ['X-Forwarded-For' => '192.0.2.7']);
     ok t_cmp($r->{status}, 200, 'and lets a KP client in');

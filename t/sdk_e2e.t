@@ -198,6 +198,7 @@ for my $sdk (@sdks) {
     }
     print "# $sdk: ", scalar @mine, " project-token requests, ",
         scalar @in_flight, " still in flight when the page closed\n";
+    $bad{'no project-token request recorded'}++ unless @mine;
     ok t_cmp(join('; ', map { "$_ (x$bad{$_})" } sort keys %bad), '',
              "$sdk: every project-token request passed and reached the stand-in");
 }
