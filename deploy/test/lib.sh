@@ -33,6 +33,9 @@ unlike() { # unlike GOT EXTENDED-REGEX NAME
     if printf '%s' "$1" | grep -Eq -- "$2"; then ok 1 "$3" "got '$1', expected not to match /$2/"; else ok 0 "$3"; fi
 }
 done_testing() {
+    if [ -e "$work/.refused" ]; then
+        ok 1 "every container had --network none or a namespace of the test"
+    fi
     echo "1..$tap_n"
     [ "$tap_failed" = 0 ]
 }
@@ -62,16 +65,34 @@ trap 'exit 130' INT TERM
 
 # Containers join a network namespace the test made (loopback, documentation
 # ranges) or none: never podman's default bridge (10.88.0.0/16), whatever a
-# test forgets to say.
+# test forgets to say.  Only the options before the image count; a refusal
+# goes to stderr and fails the file even from inside $(...).
 podman() {
-    case "$1 $2" in
-        "run "*|"create "*|"kube play")
-            case " $* " in
-                *" --network none "*|*" --network ns:/run/netns/$id-"*) ;;
-                *) bail "podman $1 without --network none or a namespace of the test: $*" ;;
-            esac ;;
+    case "$1 ${2:-}" in
+        "run "*|"create "*|"container run"|"container create"|"kube play"|"play kube")
+            if ! podman_network_named "$@"; then
+                echo "Bail out! podman $1 without --network none or a namespace of the test: $*" >&2
+                : > "$work/.refused"
+                exit 1
+            fi ;;
     esac
     command podman "$@"
+}
+podman_network_named() { # before the image (or the kube YAML): --network VALUE
+    next_is_network=
+    for arg in "$@"; do
+        if [ -n "$next_is_network" ]; then
+            case "$arg" in
+                none|"ns:/run/netns/$id-"*) return 0 ;;
+                *) return 1 ;;
+            esac
+        fi
+        case "$arg" in
+            --network) next_is_network=1 ;;
+            "$image"|*.yaml) return 1 ;;
+        esac
+    done
+    return 1
 }
 podman image exists "$image" || bail "no image $image: make image, or PHS_IMAGE"
 
@@ -106,7 +127,9 @@ restricted_run() {
 # A network namespace of our own with loopback up.
 netns() { # netns NAME
     ip netns add "$1"
-    on_exit "ip netns del $1"
+    # Whatever still runs in it (a backgrounded `ip netns exec` leaves its
+    # process there when the shell around it is killed) goes first.
+    on_exit "ip netns pids $1 | xargs -r kill; ip netns del $1"
     ip -n "$1" link set lo up
 }
 
