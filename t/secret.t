@@ -9,7 +9,7 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use PHS::Test;
 
-plan tests => 138;
+plan tests => 146;
 
 my $good_key = $ENV{SECRET_KEY};
 my $signing_key = $ENV{PHS_SIGNING_KEY};
@@ -195,6 +195,40 @@ for my $path ('/api/x', '/cgi/app.cgi') {
                  headers => ['x-posthog-client-ip-signature' => 'f' x 64]);
     ok t_cmp($r->{body}, qr/^HTTP_X_POSTHOG_CLIENT_IP_SIGNATURE=$/m,
              'a forged signature alone, in lower case, is removed too');
+}
+
+# Trust from a directive is not the environment's: an unset IS_BEHIND_PROXY
+# leaves PostHogTrustedProxies in force (PostHogBehindProxy's default), only
+# IS_BEHIND_PROXY=false turns it off, and proxies from TRUSTED_PROXIES count
+# only with IS_BEHIND_PROXY, as in PostHog.
+for my $case (
+    [{}, 'PostHogTrustedProxies 127.0.0.2', 200, 'a trust directive without IS_BEHIND_PROXY'],
+    [{ IS_BEHIND_PROXY => 'false' }, 'PostHogTrustedProxies 127.0.0.2', 403, 'IS_BEHIND_PROXY=false'],
+    [{ TRUSTED_PROXIES => '127.0.0.2' }, '', 403, 'TRUSTED_PROXIES without IS_BEHIND_PROXY'],
+    [{ TRUSTED_PROXIES => '127.0.0.2', IS_BEHIND_PROXY => 'true' }, '', 200, 'TRUSTED_PROXIES with IS_BEHIND_PROXY'],
+) {
+    my ($env, $trust, $status, $what) = @$case;
+    local %ENV = %ENV;
+    delete @ENV{grep { $_ ne 'SECRET_KEY' } @posthog_vars};
+    %ENV = (%ENV, %$env);
+    my $backend = port('backend');
+    my $server = start_httpd(<<"CONF");
+LoadModule proxy_module \@MODULES\@/mod_proxy.so
+LoadModule proxy_http_module \@MODULES\@/mod_proxy_http.so
+PostHogSecure On
+PostHogMode test
+PostHogFromEnvironment On
+PostHogAllowedIPBlocks 192.0.2.1
+$trust
+ProxyPass / http://127.0.0.1:$backend/
+CONF
+    my $m = unique_marker();
+    my $r = request(port => $server->{port}, from => '127.0.0.2', path => "/api/x?$m",
+                    headers => ['X-Forwarded-For' => '192.0.2.1']);
+    $server->{stop}->();
+    ok t_cmp($r->{status}, $status, "$what: the allowed client behind 127.0.0.2 gets $status");
+    ok t_cmp(backend_hits($m), $status == 200 ? 1 : 0,
+             $status == 200 ? "$what: it reaches the backend" : "$what: the backend never sees it");
 }
 
 # Neither key ever reaches the error log (the signing vhost logs at trace8).

@@ -29,11 +29,19 @@ static void import_mode(phs_server_conf_t *sconf)
                   : PHS_MODE_PRODUCTION;
 }
 
-/* Proxies count only with IS_BEHIND_PROXY, as in PostHog. */
+/* Proxies from the environment count only with IS_BEHIND_PROXY, as in
+ * PostHog.  A trust directive of the vhost is not the environment's: an
+ * unset IS_BEHIND_PROXY leaves it on (PostHogBehindProxy's default), and
+ * only an explicit IS_BEHIND_PROXY=false turns it off. */
 static const char *import_proxies(apr_pool_t *p, phs_server_conf_t *sconf)
 {
-    if (sconf->behind_proxy == PHS_UNSET)
-        sconf->behind_proxy = phs_env_bool(getenv("IS_BEHIND_PROXY")) == 1;
+    const char *behind = getenv("IS_BEHIND_PROXY");
+    int directed = sconf->trusted_proxies || sconf->proxy_hops > 0
+                   || sconf->trust_all == 1;
+
+    if (sconf->behind_proxy == PHS_UNSET
+        && (phs_env_is_set(behind) || !directed))
+        sconf->behind_proxy = phs_env_bool(behind) == 1;
     if (sconf->trust_all == PHS_UNSET && phs_env_is_set(getenv("TRUST_ALL_PROXIES")))
         sconf->trust_all = phs_env_bool(getenv("TRUST_ALL_PROXIES"));
     if (!sconf->trusted_proxies && phs_env_is_set(getenv("TRUSTED_PROXIES")))
