@@ -10,7 +10,7 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use PHS::Test;
 
-plan tests => 19;
+plan tests => 24;
 
 # An inert vhost: its trust directive changes neither %a, Require ip, nor
 # what mod_proxy forwards.
@@ -79,4 +79,23 @@ for my $case (['/api/off/x', 'a PostHogSecure Off location'],
     ok t_cmp($r->{status}, 200, 'FileInfo only: an allowed client is served');
     ok t_cmp($r->{headers}{'set-cookie'}[0] // '', 'cls=1; Path=/',
              'FileInfo: the cookie rewrite is switched off');
+}
+
+# PostHogSecure On only in a .htaccess: the forged forwarded and signed-IP
+# headers go at the fixups, and the CGI is told the peer and plain HTTP.
+{
+    my $m = unique_marker();
+    my $r = request(vhost => 'ht_secure_only', from => '127.0.0.2',
+                    path => "/ht_secure_only/app.cgi?$m",
+                    headers => ['X-Forwarded-For' => '198.51.100.66',
+                                'Forwarded' => 'for=198.51.100.66',
+                                'X-Forwarded-Proto' => 'https',
+                                'X-PostHog-Client-IP' => '198.51.100.66']);
+    ok t_cmp($r->{status}, 200, '.htaccess-only On: the CGI runs');
+    ok t_cmp(backend_hits($m), 1, 'once');
+    ok t_cmp($r->{body}, qr/^HTTP_X_FORWARDED_FOR=127\.0\.0\.2$/m,
+             '.htaccess-only On: X-Forwarded-For is the peer alone');
+    ok t_cmp($r->{body}, qr/^HTTP_X_FORWARDED_PROTO=http$/m, 'X-Forwarded-Proto is http');
+    ok t_cmp(join('|', $r->{body} =~ /^(?:HTTP_FORWARDED|HTTP_X_POSTHOG_CLIENT_IP)=(.*)$/mg), '|',
+             'Forwarded and X-PostHog-Client-IP are gone');
 }

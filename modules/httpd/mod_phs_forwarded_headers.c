@@ -138,10 +138,17 @@ static int proxy_adds_forwarded_for(const request_rec *r)
 
 int phs_forwarded_headers_rewrite(request_rec *r)
 {
+    const phs_server_conf_t *conf = PHS_SERVER_CONF(r->server);
     const char *client = r->useragent_ip;
 
-    if (!phs_headers_enabled(r)
-        || PHS_SERVER_CONF(r->server)->forwarded_headers == 0)
+    if (!phs_headers_enabled(r))
+        return DECLINED;
+    /* PostHogSecure On only in a .htaccess: post_read_request, before any
+     * directory was known, stripped nothing; here, before the backend is
+     * told anything, it does. */
+    if (conf->secure_somewhere != 1)
+        phs_forwarded_headers_strip(r);
+    if (conf->forwarded_headers == 0)
         return DECLINED;
     /* The client's own went at post_read_request (phs_client_ip_resolve);
      * an unknown client: the peer, as httpd's client address still is. */
