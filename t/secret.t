@@ -9,7 +9,7 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use PHS::Test;
 
-plan tests => 146;
+plan tests => 150;
 
 my $good_key = $ENV{SECRET_KEY};
 my $signing_key = $ENV{PHS_SIGNING_KEY};
@@ -68,6 +68,7 @@ my @bad_keys = (
     [{ SECRET_KEY => $good_key, ALLOWED_IP_BLOCKS => '10.0.0.0/8, office.example' }, 'PostHogFromEnvironment On', "ALLOWED_IP_BLOCKS: invalid IP address or CIDR block 'office.example'", 'PostHogFromEnvironment', $good_key],
     [{ SECRET_KEY => $good_key, TRUSTED_PROXIES => '10.0.0.1/33' }, 'PostHogFromEnvironment On', "TRUSTED_PROXIES: invalid IP address or CIDR block '10.0.0.1/33'", 'PostHogFromEnvironment', $good_key],
     [{ DEBUG => 'true', ALLOWED_IP_BLOCKS => '1.2.3' }, 'PostHogFromEnvironment On', "ALLOWED_IP_BLOCKS: invalid IP address or CIDR block '1.2.3'", 'PostHogFromEnvironment', undef],
+    [{ SECRET_KEY => $good_key, ALLOWED_IP_BLOCKS => ' , ' }, 'PostHogFromEnvironment On', "ALLOWED_IP_BLOCKS: no address in ' , '", 'PostHogFromEnvironment', $good_key],
 );
 for my $case (@bad_keys) {
     my ($env, $line, $why, $name, $secret) = @$case;

@@ -16,6 +16,10 @@ static const char *env_blocks(apr_pool_t *p, const char *name,
     *set = phs_ip_set_make(p);
     if ((err = phs_ip_set_add_list(*set, getenv(name))))
         return apr_psprintf(p, "%s: %s", name, err);
+    /* As the directives refuse it: "," would be an empty allow-list,
+     * which denies everyone. */
+    if (!phs_ip_set_block_count(*set))
+        return apr_psprintf(p, "%s: no address in '%s'", name, getenv(name));
     phs_ip_set_seal(*set);
     return NULL;
 }
