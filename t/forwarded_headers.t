@@ -22,7 +22,7 @@ my @forged = ('X-Forwarded-For' => '6.6.6.6', 'X-Forwarded-Proto' => 'https',
 # Headers the backend must never get from a client.
 my @removed = qw(XFPORT FWD CF TCI XCI XCCI FCI XFSSL UXFF UXRI);
 
-plan tests => 45 + 5 * @removed;
+plan tests => 49 + 5 * @removed;
 
 # What the backend's log shows for the request with marker $m.
 sub arrived {
@@ -190,4 +190,22 @@ sub none_forged {
     ($r, $m) = send_via('fwd_rfc', '127.0.0.2', '/capture/', Forwarded => 'for=unknown');
     ok t_cmp($r->{status}, 200, 'Forwarded for=unknown: an exempt path still passes');
     ok t_cmp(arrived($m)->{XFF}, '127.0.0.2', 'and the backend is told the peer');
+}
+
+# PostHogClientIPHeader and PostHogForwardedProtoHeader naming headers of
+# their own (X-Real-Client, X-Scheme): inputs, never passed on, in any
+# spelling (several backends read X_Real_Client as X-Real-Client).
+{
+    my ($r, $m) = send_via('headers', '127.0.0.2', '/capture/',
+                           'X-Real-Client' => '198.51.100.7',
+                           'X_Real_Client' => '198.51.100.66',
+                           'x_scheme' => 'https');
+    ok t_cmp($r->{status}, 200, 'custom header names: the capture passes');
+    my $got = arrived($m);
+    ok t_cmp($got->{XRI}, '198.51.100.7', 'the backend is told the client from X-Real-Client');
+    ok t_cmp(join('|', map { $got->{$_} // 'not logged' } qw(XRC UXRC UXS)), '-|-|-',
+             'X-Real-Client, X_Real_Client and x_scheme never reach it');
+    ($r, $m) = send_via('headers', '127.0.0.3', '/capture/', 'X_Real_Client' => '198.51.100.66');
+    ok t_cmp(arrived($m)->{UXRC} // 'not logged', '-',
+             'nor X_Real_Client alone, from an untrusted client');
 }

@@ -34,11 +34,18 @@ void phs_name_list_add(phs_name_list_t *list, const char *const *names,
 
     for (n = 0; n < count && list->count < PHS_NAME_LIST_MAX; n++) {
         apr_size_t len = strlen(names[n]);
+        unsigned initial = (unsigned)((names[n][0] | 0x20) - 'a');
 
         list->names[list->count] = names[n];
-        list->length[list->count++] = (unsigned char)len;
-        list->lengths |= APR_UINT64_C(1) << len;
-        list->initials |= (apr_uint32_t)1 << ((names[n][0] | 0x20) - 'a');
+        list->length[list->count++] = (unsigned char)len;   /* unused when unshaped */
+        /* A configured name may be long or start with a digit: then the
+         * masks turn nothing away. */
+        if (len >= 64 || initial > 25)
+            list->unshaped = 1;
+        else {
+            list->lengths |= APR_UINT64_C(1) << len;
+            list->initials |= (apr_uint32_t)1 << initial;
+        }
     }
 }
 
@@ -48,11 +55,13 @@ int phs_name_list_has(const phs_name_list_t *list, const char *key)
     unsigned initial = (unsigned)((key[0] | 0x20) - 'a');
     int n;
 
-    if (len >= 64 || !((list->lengths >> len) & 1) || initial > 25
-        || !((list->initials >> initial) & 1))
+    if (!list->unshaped
+        && (len >= 64 || !((list->lengths >> len) & 1) || initial > 25
+            || !((list->initials >> initial) & 1)))
         return 0;
     for (n = 0; n < list->count; n++)
-        if (list->length[n] == len && phs_field_spells(key, list->names[n]))
+        if ((list->unshaped || list->length[n] == len)
+            && phs_field_spells(key, list->names[n]))
             return n + 1;
     return 0;
 }

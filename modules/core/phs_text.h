@@ -113,7 +113,7 @@ static APR_INLINE int phs_field_spells(const char *key, const char *name)
 
 /* Header names to find in every spelling, with what turns nearly every
  * other field away before any comparison: the lengths and the first
- * letters the names have.  Names start with a letter. */
+ * letters the names have. */
 #define PHS_NAME_LIST_MAX 32
 
 typedef struct {
@@ -122,10 +122,13 @@ typedef struct {
     int count;
     apr_uint64_t lengths;        /* bit n: a name of n bytes (n < 64) */
     apr_uint32_t initials;       /* bit c - 'a': a name starting with c */
+    int unshaped;                /* a name of 64 bytes or more, or not
+                                    starting with a letter: no masks */
 } phs_name_list_t;
 
 /* An empty list; phs_name_list_add adds `count` names to it (at most
- * PHS_NAME_LIST_MAX in all, each under 64 bytes). */
+ * PHS_NAME_LIST_MAX in all; the masks serve names under 64 bytes that
+ * start with a letter, any other name makes the list compare them all). */
 void phs_name_list_init(phs_name_list_t *list);
 void phs_name_list_add(phs_name_list_t *list, const char *const *names,
                        int count);

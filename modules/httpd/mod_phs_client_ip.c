@@ -63,8 +63,11 @@ static void derive_trust(apr_pool_t *p, server_rec *s,
     conf->trust.trust_all = trust_all;
     conf->trust.hops = hops;
     conf->trust.rfc7239 = !strcasecmp(conf->client_ip_header, "Forwarded");
-    conf->unlisted_headers = !phs_forwarded_header_listed(conf->client_ip_header)
-                             || !phs_forwarded_header_listed(conf->proto_header);
+    phs_name_list_init(&conf->unlisted);
+    if (!phs_forwarded_header_listed(conf->client_ip_header))
+        phs_name_list_add(&conf->unlisted, &conf->client_ip_header, 1);
+    if (!phs_forwarded_header_listed(conf->proto_header))
+        phs_name_list_add(&conf->unlisted, &conf->proto_header, 1);
     if (conf->secure_somewhere != 1)
         return;
     if (conf->behind_proxy == 1 && !any_trust)
@@ -234,7 +237,10 @@ static void read_fields(request_rec *r, const phs_server_conf_t *conf,
         else if (!out->upgrade && phs_field_is(field[i].key, "Upgrade"))
             out->upgrade = 1;
         else if (!out->forged)
-            out->forged = phs_forwarded_header_is_forged(conf, field[i].key);
+            out->forged = phs_forwarded_header_is_forged(conf, field[i].key)
+                          || (conf->forwarded_headers != 0
+                              && phs_name_list_has(&conf->unlisted,
+                                                   field[i].key));
     }
     if (lines > 1)
         out->client_ip = apr_table_getm(r->pool, r->headers_in,

@@ -96,8 +96,9 @@ typedef struct {
                                        configuration or the main server's */
     /* Derived once at check_config from the merged fields above. */
     int resolve;                    /* walk the client-IP header */
-    int unlisted_headers;           /* the client-IP or proto header is
-                                       not among the forwarded names */
+    phs_name_list_t unlisted;       /* the client-IP and proto headers
+                                       that are not among the forwarded
+                                       names, in every spelling */
     phs_trust_t trust;
     /* Set at post_config (check_config for geoip). */
     phs_geoip_t *geoip;             /* geoip_database, open */

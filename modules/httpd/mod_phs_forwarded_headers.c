@@ -106,11 +106,9 @@ void phs_forwarded_headers_strip(request_rec *r)
     if (conf->forwarded_headers == 0)
         return;
     /* PostHogClientIPHeader and PostHogForwardedProtoHeader may name
-     * others (X-Real-Client): inputs, never passed on. */
-    if (conf->unlisted_headers) {
-        apr_table_unset(r->headers_in, conf->client_ip_header);
-        apr_table_unset(r->headers_in, conf->proto_header);
-    }
+     * others (X-Real-Client): inputs, never passed on, in any spelling. */
+    if (conf->unlisted.count)
+        phs_fields_remove(r->headers_in, &conf->unlisted, 0);
 }
 
 /* mod_proxy's HTTP, WebSocket and HTTP/2 workers append r->useragent_ip

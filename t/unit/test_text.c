@@ -28,6 +28,27 @@ static void test_spells(void)
                cases[i].want ? "spells" : "does not spell", cases[i].name);
 }
 
+/* Configured names (PostHogClientIPHeader) may start with a digit or be
+ * 64 bytes long or more: the list still finds them, in any spelling. */
+static void test_unshaped_names(void)
+{
+    static const char *const names[] = {
+        "9-Client",
+        "X-A-Very-Long-Client-Address-Header-Name-Of-Seventy-Bytes-In-All-xx",
+    };
+    phs_name_list_t list;
+
+    phs_name_list_init(&list);
+    phs_name_list_add(&list, names, 2);
+    tap_ok(phs_name_list_has(&list, "9_client") == 1,
+           "a name starting with a digit is found, underscores for dashes");
+    tap_ok(phs_name_list_has(&list, "x_a_very_long_client_address_header_name_"
+                             "of_seventy_bytes_in_all_XX") == 2,
+           "a 70-byte name is found");
+    tap_ok(!phs_name_list_has(&list, "9-Clients") && !phs_name_list_has(&list, "Host"),
+           "and no other name");
+}
+
 static void test_remove(apr_pool_t *p)
 {
     static const char *const names[] = { "X-Real-IP", "Forwarded" };
@@ -72,6 +93,7 @@ int main(void)
     apr_initialize();
     apr_pool_create(&p, NULL);
     test_spells();
+    test_unshaped_names();
     test_remove(p);
     apr_pool_destroy(p);
     apr_terminate();
