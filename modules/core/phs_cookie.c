@@ -46,8 +46,9 @@ static int span_starts_with(phs_span_t span, const char *lowercase_prefix)
  * RFC 6265bis matches these prefixes case-insensitively. */
 static int name_requires_secure(phs_span_t name)
 {
-    return span_starts_with(name, "__secure-")
-           || span_starts_with(name, "__host-");
+    return name.len > 0 && name.start[0] == '_'
+           && (span_starts_with(name, "__secure-")
+               || span_starts_with(name, "__host-"));
 }
 
 /* The first `c` in [s, end), or end. */
@@ -204,6 +205,12 @@ static int pattern_matches(const char *pattern, const char *name,
 {
     apr_size_t i = 0;
 
+    if (len && pattern[0] != name[0])
+        return pattern[0] == '*' && pattern[1] == '\0';
+    /* The whole name, compared a word at a time: most names that get this
+     * far are the pattern itself. */
+    if (!strncmp(pattern, name, len) && pattern[len] == '\0')
+        return 1;
     while (i < len && pattern[i] != '*' && pattern[i] == name[i])
         i++;
     if (pattern[i] == '*' && pattern[i + 1] == '\0')

@@ -22,7 +22,10 @@ typedef struct {
 } phs_cidr_t;
 
 /* 1 when ip is IPv4-mapped (::ffff:0:0/96). */
-int phs_ip_is_v4(const phs_ip_t *ip);
+static APR_INLINE int phs_ip_is_v4(const phs_ip_t *ip)
+{
+    return ip->hi == 0 && (ip->lo >> 32) == 0xffff;
+}
 
 /* Parses exactly `len` bytes as `a.b.c.d` (decimal, no leading zeros) or an
  * IPv6 address (RFC 4291 text form, embedded IPv4 tail allowed).  No

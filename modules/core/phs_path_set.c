@@ -10,7 +10,18 @@ typedef struct path_node_t path_node_t;
 struct path_node_t {
     entry_t verdict;
     apr_hash_t *children;       /* segment -> path_node_t; NULL: a leaf */
+    /* What the children's segments look like, so that most segments of a
+     * path (index.html, projects) are turned away before they are hashed:
+     * bit n of lengths for a length n (63: 63 or more), bit c of initials
+     * for a first byte c. */
+    apr_uint64_t lengths;
+    apr_uint64_t initials[4];
 };
+
+static apr_uint64_t length_bit(apr_size_t len)
+{
+    return APR_UINT64_C(1) << (len < 63 ? len : 63);
+}
 
 struct phs_path_set_t {
     apr_pool_t *pool;
@@ -66,9 +77,13 @@ static path_node_t *child(apr_pool_t *p, path_node_t *node,
         node->children = apr_hash_make(p);
     next = apr_hash_get(node->children, segment, len);
     if (!next) {
+        unsigned char initial = (unsigned char)segment[0];
+
         next = apr_pcalloc(p, sizeof(*next));
         apr_hash_set(node->children, apr_pstrmemdup(p, segment, len), len,
                      next);
+        node->lengths |= length_bit(len);
+        node->initials[initial >> 6] |= APR_UINT64_C(1) << (initial & 63);
     }
     return next;
 }
@@ -140,10 +155,15 @@ int phs_path_set_exempts(const phs_path_set_t *set, const char *path)
     /* Down the trie as far as the path's leading segments go: most paths
      * stop at the first lookup, and none scans the list. */
     while (node->children && *segment == '/') {
-        segment++;
+        unsigned char initial = (unsigned char)*++segment;
+        apr_size_t len;
+
         end = strchr(segment, '/');
-        node = apr_hash_get(node->children, segment,
-                            end ? end - segment : APR_HASH_KEY_STRING);
+        len = end ? (apr_size_t)(end - segment) : strlen(segment);
+        if (!(node->lengths & length_bit(len))
+            || !(node->initials[initial >> 6] & (APR_UINT64_C(1) << (initial & 63))))
+            break;
+        node = apr_hash_get(node->children, segment, (apr_ssize_t)len);
         if (!node)
             break;
         if (node->verdict != ENTRY_NONE)

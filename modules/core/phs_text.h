@@ -82,19 +82,19 @@ static APR_INLINE unsigned char phs_ascii_lower(unsigned char c)
     return c >= 'A' && c <= 'Z' ? (unsigned char)(c + ('a' - 'A')) : c;
 }
 
-/* 1 when a header field's name is `name`, in any case.  Inline and without
- * strcasecmp: it runs for each field of each request, and most fields
- * differ at the first byte. */
+/* The byte-by-byte fold of phs_field_is, after the exact comparison
+ * failed. */
+int phs_field_is_folded(const char *key, const char *name);
+
+/* 1 when a header field's name is `name`, in any case.  Most fields differ
+ * at the first byte; most that match are spelled as the name is, which
+ * strcmp answers a word at a time. */
 static APR_INLINE int phs_field_is(const char *key, const char *name)
 {
-    for (;; key++, name++) {
-        unsigned char a = (unsigned char)*key, b = (unsigned char)*name;
-
-        if (a != b && phs_ascii_lower(a) != phs_ascii_lower(b))
-            return 0;
-        if (!a)
-            return 1;
-    }
+    if (phs_ascii_lower((unsigned char)*key)
+        != phs_ascii_lower((unsigned char)*name))
+        return 0;
+    return !strcmp(key, name) || phs_field_is_folded(key, name);
 }
 
 /* 1 when `key` is `name` in any case, with `_` for any `-`. */
@@ -111,35 +111,47 @@ static APR_INLINE int phs_field_spells(const char *key, const char *name)
     }
 }
 
-/* Header names to find in every spelling, with what turns nearly every
- * other field away before any comparison: the lengths and the first
- * letters the names have. */
+/* Header names with what each is for (`roles`, bits the caller defines),
+ * found in one lookup per field: the lengths and first letters of the
+ * names turn nearly every other field away before any comparison, and a
+ * field is compared only with the names of its length. */
 #define PHS_NAME_LIST_MAX 32
+#define PHS_NAME_LENGTH_MAX 64
 
 typedef struct {
     const char *names[PHS_NAME_LIST_MAX];
-    unsigned char length[PHS_NAME_LIST_MAX];
+    apr_size_t length[PHS_NAME_LIST_MAX];
+    unsigned char roles[PHS_NAME_LIST_MAX];      /* a field that spells it */
+    unsigned char exact_roles[PHS_NAME_LIST_MAX]; /* a field that is it, in
+                                                     any case */
+    unsigned char next[PHS_NAME_LIST_MAX];       /* the next name of the same
+                                                    length, + 1; 0: none */
+    unsigned char first[PHS_NAME_LENGTH_MAX];    /* the first name of each
+                                                    length, + 1 */
     int count;
-    apr_uint64_t lengths;        /* bit n: a name of n bytes (n < 64) */
+    apr_uint64_t lengths;        /* bit n: a name of n bytes */
     apr_uint32_t initials;       /* bit c - 'a': a name starting with c */
     int unshaped;                /* a name of 64 bytes or more, or not
-                                    starting with a letter: no masks */
+                                    starting with a letter: no masks, every
+                                    name compared */
 } phs_name_list_t;
 
-/* An empty list; phs_name_list_add adds `count` names to it (at most
- * PHS_NAME_LIST_MAX in all; the masks serve names under 64 bytes that
- * start with a letter, any other name makes the list compare them all). */
+/* An empty list.  phs_name_list_add gives `roles` to a field that spells
+ * one of the names (any case, `_` for `-`); phs_name_list_add_exact gives
+ * `roles` to a field that is the name in any case.  A name given twice
+ * keeps one entry with both roles; at most PHS_NAME_LIST_MAX names. */
 void phs_name_list_init(phs_name_list_t *list);
 void phs_name_list_add(phs_name_list_t *list, const char *const *names,
-                       int count);
+                       int count, unsigned roles);
+void phs_name_list_add_exact(phs_name_list_t *list, const char *name,
+                             unsigned roles);
 
-/* Where `key` spells one of the list's names: its place from 1 in the
- * order they were added; 0 for none. */
-int phs_name_list_has(const phs_name_list_t *list, const char *key);
+/* The roles of every name `key` spells or is; 0 for none. */
+unsigned phs_name_list_roles(const phs_name_list_t *list, const char *key);
 
-/* Removes every field of `table` whose name spells one of the list's;
- * returns how many of them spelled one of its `first` first names. */
+/* Removes every field of `table` with one of the `remove` roles; returns
+ * how many of them had one of the `counted` roles. */
 int phs_fields_remove(apr_table_t *table, const phs_name_list_t *list,
-                      int first);
+                      unsigned remove, unsigned counted);
 
 #endif

@@ -63,11 +63,7 @@ static void derive_trust(apr_pool_t *p, server_rec *s,
     conf->trust.trust_all = trust_all;
     conf->trust.hops = hops;
     conf->trust.rfc7239 = !strcasecmp(conf->client_ip_header, "Forwarded");
-    phs_name_list_init(&conf->unlisted);
-    if (!phs_forwarded_header_listed(conf->client_ip_header))
-        phs_name_list_add(&conf->unlisted, &conf->client_ip_header, 1);
-    if (!phs_forwarded_header_listed(conf->proto_header))
-        phs_name_list_add(&conf->unlisted, &conf->proto_header, 1);
+    phs_forwarded_headers_fields(conf);
     if (conf->secure_somewhere != 1)
         return;
     if (conf->behind_proxy == 1 && !any_trust)
@@ -206,14 +202,21 @@ static int use_client(request_rec *r, const phs_server_conf_t *conf,
     return 1;
 }
 
+/* The fields a pass over a request removes with one unset each; more
+ * than this (a hostile request) and the strip looks for them again. */
+#define STRIP_KEYS_MAX 8
+
 /* What the request says about its client, found in one pass over its
  * fields: the client-IP header (its lines joined, as apr_table_getm), the
- * proto header's first line, and whether a field must go (forged). */
+ * proto header's first line, and the fields that must go. */
 typedef struct {
     const char *client_ip;
     const char *proto;
-    int forged;
     int upgrade;                /* for mod_phs_raw_response */
+    int strip;                  /* fields to remove: in strip_keys up to
+                                   STRIP_KEYS_MAX */
+    const char *strip_keys[STRIP_KEYS_MAX];
+    unsigned char strip_roles[STRIP_KEYS_MAX];
 } client_fields_t;
 
 static void read_fields(request_rec *r, const phs_server_conf_t *conf,
@@ -224,30 +227,30 @@ static void read_fields(request_rec *r, const phs_server_conf_t *conf,
     int i, lines = 0;
 
     out->client_ip = out->proto = NULL;
-    out->forged = out->upgrade = 0;
+    out->upgrade = out->strip = 0;
     for (i = 0; i < fields->nelts; i++) {
-        if (!field[i].key)
+        unsigned roles;
+
+        if (!field[i].key
+            || !(roles = phs_name_list_roles(&conf->fields, field[i].key)))
             continue;
-        if (phs_field_is(field[i].key, conf->client_ip_header)) {
-            if (lines++ == 0)
-                out->client_ip = field[i].val;
-        }
-        else if (!out->proto && phs_field_is(field[i].key, conf->proto_header))
+        if ((roles & PHS_FIELD_CLIENT_IP) && lines++ == 0)
+            out->client_ip = field[i].val;
+        if ((roles & PHS_FIELD_PROTO) && !out->proto)
             out->proto = field[i].val;
-        else if (!out->upgrade && phs_field_is(field[i].key, "Upgrade"))
+        if (roles & PHS_FIELD_UPGRADE)
             out->upgrade = 1;
-        else if (!out->forged)
-            out->forged = phs_forwarded_header_is_forged(conf, field[i].key)
-                          || (conf->forwarded_headers != 0
-                              && phs_name_list_has(&conf->unlisted,
-                                                   field[i].key));
+        if (roles & PHS_FIELD_STRIP) {
+            if (out->strip < STRIP_KEYS_MAX) {
+                out->strip_keys[out->strip] = field[i].key;
+                out->strip_roles[out->strip] = (unsigned char)roles;
+            }
+            out->strip++;
+        }
     }
     if (lines > 1)
         out->client_ip = apr_table_getm(r->pool, r->headers_in,
                                         conf->client_ip_header);
-    /* Rewritten for the backend, whatever their names. */
-    out->forged |= conf->forwarded_headers != 0
-                   && (out->client_ip || out->proto);
 }
 
 /* The walk, from httpd's client address as it stands after mod_remoteip
@@ -318,7 +321,9 @@ int phs_client_ip_resolve(request_rec *r)
         state->forwarded_received = fields.client_ip;
         state->proto_received = fields.proto;
     }
-    if (fields.forged)
-        phs_forwarded_headers_strip(r);
+    if (fields.strip)
+        phs_forwarded_headers_strip(r, fields.strip <= STRIP_KEYS_MAX
+                                       ? fields.strip_keys : NULL,
+                                    fields.strip_roles, fields.strip);
     return DECLINED;
 }

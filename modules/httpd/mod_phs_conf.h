@@ -96,9 +96,9 @@ typedef struct {
                                        configuration or the main server's */
     /* Derived once at check_config from the merged fields above. */
     int resolve;                    /* walk the client-IP header */
-    phs_name_list_t unlisted;       /* the client-IP and proto headers
-                                       that are not among the forwarded
-                                       names, in every spelling */
+    phs_name_list_t fields;         /* the request fields the module
+                                       reads or removes, with their roles
+                                       (phs_forwarded_headers_fields) */
     phs_trust_t trust;
     /* Set at post_config (check_config for geoip). */
     phs_geoip_t *geoip;             /* geoip_database, open */

@@ -23,18 +23,14 @@ static const char *const forwarded_names[] = {
 #define FORWARDED_NAMES \
     ((int)(sizeof(forwarded_names) / sizeof(*forwarded_names)))
 
-/* What is removed from every request of a vhost where PostHogSecure On
- * appears: the signed-IP headers always (only the module may send them),
- * the forwarded ones too with PostHogForwardedHeaders rewrite. */
+/* Removed from every request of a vhost where PostHogSecure On appears:
+ * only the module may send them. */
 static const char *const signed_ip_names[] = {
     PHS_CLIENT_IP_HEADER, PHS_CLIENT_IP_TIMESTAMP_HEADER,
     PHS_CLIENT_IP_SIGNATURE_HEADER
 };
 #define SIGNED_IP_NAMES \
     ((int)(sizeof(signed_ip_names) / sizeof(*signed_ip_names)))
-/* forged[0]: PostHogForwardedHeaders keep, forged[1]: rewrite; the
- * signed-IP names first in both. */
-static phs_name_list_t forged[2];
 
 /* mod_proxy's record, found once: its per-directory ProxyAddHeaders says
  * whether mod_proxy adds X-Forwarded-For itself. */
@@ -64,51 +60,48 @@ int phs_forwarded_headers_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     return OK;
 }
 
-/* Built on first use, while the configuration is read: the same every
- * time, and read-only once requests are served. */
-static const phs_name_list_t *forged_lists(void)
+void phs_forwarded_headers_fields(phs_server_conf_t *conf)
 {
-    if (!forged[1].count) {
-        phs_name_list_init(&forged[0]);
-        phs_name_list_add(&forged[0], signed_ip_names, SIGNED_IP_NAMES);
-        forged[1] = forged[0];
-        phs_name_list_add(&forged[1], forwarded_names, FORWARDED_NAMES);
-    }
-    return forged;
+    phs_name_list_t *fields = &conf->fields;
+
+    phs_name_list_init(fields);
+    phs_name_list_add_exact(fields, conf->client_ip_header,
+                            PHS_FIELD_CLIENT_IP);
+    phs_name_list_add_exact(fields, conf->proto_header, PHS_FIELD_PROTO);
+    phs_name_list_add_exact(fields, "Upgrade", PHS_FIELD_UPGRADE);
+    phs_name_list_add(fields, signed_ip_names, SIGNED_IP_NAMES,
+                      PHS_FIELD_STRIP | PHS_FIELD_SIGNED_IP);
+    if (conf->forwarded_headers == 0)
+        return;
+    phs_name_list_add(fields, forwarded_names, FORWARDED_NAMES,
+                      PHS_FIELD_STRIP);
+    /* PostHogClientIPHeader and PostHogForwardedProtoHeader may name
+     * others (X-Real-Client): inputs, never passed on, in any spelling. */
+    phs_name_list_add(fields, &conf->client_ip_header, 1, PHS_FIELD_STRIP);
+    phs_name_list_add(fields, &conf->proto_header, 1, PHS_FIELD_STRIP);
 }
 
-int phs_forwarded_header_listed(const char *name)
-{
-    return phs_name_list_has(&forged_lists()[1], name);
-}
-
-static const phs_name_list_t *forged_list(const phs_server_conf_t *conf)
-{
-    return &forged_lists()[conf->forwarded_headers != 0];
-}
-
-int phs_forwarded_header_is_forged(const phs_server_conf_t *conf,
-                                   const char *key)
-{
-    return phs_name_list_has(forged_list(conf), key);
-}
-
-void phs_forwarded_headers_strip(request_rec *r)
+void phs_forwarded_headers_strip(request_rec *r, const char *const *keys,
+                                 const unsigned char *roles, int count)
 {
     const phs_server_conf_t *conf = PHS_SERVER_CONF(r->server);
+    const apr_array_header_t *fields = apr_table_elts(r->headers_in);
     /* Only the signed-IP ones are counted: forged by definition. */
-    int removed = phs_fields_remove(r->headers_in, forged_list(conf),
-                                     SIGNED_IP_NAMES);
+    int i, removed = 0;
 
+    if (!keys)
+        removed = phs_fields_remove(r->headers_in, &conf->fields,
+                                    PHS_FIELD_STRIP, PHS_FIELD_SIGNED_IP);
+    for (i = 0; keys && i < count; i++) {
+        int before = fields->nelts;
+
+        apr_table_unset(r->headers_in, keys[i]);
+        if (roles[i] & PHS_FIELD_SIGNED_IP)
+            removed += before - fields->nelts;
+    }
     if (removed)
         phs_metrics_count(r->server, PHS_COUNT_FORGED_HEADERS_REMOVED,
                           (apr_uint64_t)removed);
-    if (conf->forwarded_headers == 0)
-        return;
-    /* PostHogClientIPHeader and PostHogForwardedProtoHeader may name
-     * others (X-Real-Client): inputs, never passed on, in any spelling. */
-    if (conf->unlisted.count)
-        phs_fields_remove(r->headers_in, &conf->unlisted, 0);
 }
 
 /* mod_proxy's HTTP, WebSocket and HTTP/2 workers append r->useragent_ip
@@ -145,7 +138,7 @@ int phs_forwarded_headers_rewrite(request_rec *r)
      * directory was known, stripped nothing; here, before the backend is
      * told anything, it does. */
     if (conf->secure_somewhere != 1)
-        phs_forwarded_headers_strip(r);
+        phs_forwarded_headers_strip(r, NULL, NULL, 0);
     if (conf->forwarded_headers == 0)
         return DECLINED;
     /* The client's own went at post_read_request (phs_client_ip_resolve);

@@ -18,14 +18,26 @@ int phs_forwarded_headers_post_config(apr_pool_t *pconf, apr_pool_t *plog,
  * handler. */
 int phs_forwarded_headers_rewrite(request_rec *r);
 
-/* 1 when a request field must not reach the backend from a client: a
- * signed-IP header in any spelling, and with PostHogForwardedHeaders
- * rewrite a forwarded one. */
-int phs_forwarded_header_is_forged(const phs_server_conf_t *conf,
-                                   const char *key);
-/* 1 when a forwarded header of this name is removed by the list. */
-int phs_forwarded_header_listed(const char *name);
-/* Removes those fields (post_read_request, once the client is found). */
-void phs_forwarded_headers_strip(request_rec *r);
+/* What a request field is to the module (phs_name_list_t roles). */
+enum {
+    PHS_FIELD_CLIENT_IP = 1,    /* PostHogClientIPHeader */
+    PHS_FIELD_PROTO = 2,        /* PostHogForwardedProtoHeader */
+    PHS_FIELD_UPGRADE = 4,      /* Upgrade */
+    PHS_FIELD_STRIP = 8,        /* never reaches the backend from a client:
+                                   a signed-IP header, and with
+                                   PostHogForwardedHeaders rewrite a
+                                   forwarded one, in any spelling */
+    PHS_FIELD_SIGNED_IP = 16    /* a signed-IP header (counted) */
+};
+
+/* The vhost's list of the fields above (check_config, once the header
+ * directives are merged). */
+void phs_forwarded_headers_fields(phs_server_conf_t *conf);
+
+/* Removes the PHS_FIELD_STRIP fields of the request.  `keys` names `count`
+ * of them found by a pass over the fields with their roles (one unset
+ * each); NULL: look for them all. */
+void phs_forwarded_headers_strip(request_rec *r, const char *const *keys,
+                                 const unsigned char *roles, int count);
 
 #endif

@@ -132,7 +132,7 @@ int phs_metrics_handler(request_rec *r)
     const char *text;
     int n;
 
-    if (!r->handler || strcmp(r->handler, PHS_METRICS_HANDLER))
+    if (!phs_handler_is(r, PHS_METRICS_HANDLER))
         return DECLINED;
     r->allowed |= AP_METHOD_BIT << M_GET;
     if (r->method_number != M_GET)

@@ -2,25 +2,13 @@
 
 #include <http_ssl.h>
 
-phs_request_t *phs_request_state(request_rec *r)
+phs_request_t *phs_request_state_make(request_rec *r)
 {
-    phs_request_t *state = ap_get_module_config(r->request_config,
-                                                &posthog_secure_module);
+    phs_request_t *state = apr_pcalloc(r->pool, sizeof(*state));
 
-    if (!state) {
-        state = apr_pcalloc(r->pool, sizeof(*state));
-        state->tls = -1;
-        ap_set_module_config(r->request_config, &posthog_secure_module,
-                             state);
-    }
+    state->tls = -1;
+    ap_set_module_config(r->request_config, &posthog_secure_module, state);
     return state;
-}
-
-phs_request_t *phs_client_state(request_rec *r)
-{
-    while (r->main || r->prev)
-        r = r->main ? r->main : r->prev;
-    return phs_request_state(r);
 }
 
 const char *phs_peer_ip(request_rec *r)

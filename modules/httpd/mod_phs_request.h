@@ -37,10 +37,32 @@ typedef struct {
     const char *proxies;         /* the proxies consumed, peer first */
 } phs_request_t;
 
-/* This request_rec's record, created on first use. */
-phs_request_t *phs_request_state(request_rec *r);
+/* A new record for this request_rec. */
+phs_request_t *phs_request_state_make(request_rec *r);
+
+/* This request_rec's record, created on first use; inline: every hook
+ * asks for it. */
+static APR_INLINE phs_request_t *phs_request_state(request_rec *r)
+{
+    phs_request_t *state = ap_get_module_config(r->request_config,
+                                                &posthog_secure_module);
+
+    return state ? state : phs_request_state_make(r);
+}
 /* The record of the initial request, which holds the client's state. */
-phs_request_t *phs_client_state(request_rec *r);
+static APR_INLINE phs_request_t *phs_client_state(request_rec *r)
+{
+    while (r->main || r->prev)
+        r = r->main ? r->main : r->prev;
+    return phs_request_state(r);
+}
+
+/* 1 when the request is for this module's handler `name`; inline, as the
+ * handler phase asks every module on every request. */
+static APR_INLINE int phs_handler_is(const request_rec *r, const char *name)
+{
+    return r->handler && r->handler[0] == name[0] && !strcmp(r->handler, name);
+}
 /* TLS on the connection, or a trusted proxy's proto header said https. */
 int phs_request_is_https(request_rec *r);
 /* The address the client-IP walk started from (for logs). */

@@ -159,7 +159,7 @@ int phs_whoami_handler(request_rec *r)
     const char *path, *text;
     phs_json_t *json;
 
-    if (!r->handler || strcmp(r->handler, PHS_WHOAMI_HANDLER))
+    if (!phs_handler_is(r, PHS_WHOAMI_HANDLER))
         return DECLINED;
     r->allowed |= AP_METHOD_BIT << M_GET;
     if (r->method_number != M_GET)

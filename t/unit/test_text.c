@@ -39,13 +39,14 @@ static void test_unshaped_names(void)
     phs_name_list_t list;
 
     phs_name_list_init(&list);
-    phs_name_list_add(&list, names, 2);
-    tap_ok(phs_name_list_has(&list, "9_client") == 1,
+    phs_name_list_add(&list, names, 1, 1);
+    phs_name_list_add(&list, names + 1, 1, 2);
+    tap_ok(phs_name_list_roles(&list, "9_client") == 1,
            "a name starting with a digit is found, underscores for dashes");
-    tap_ok(phs_name_list_has(&list, "x_a_very_long_client_address_header_name_"
-                             "of_seventy_bytes_in_all_XX") == 2,
+    tap_ok(phs_name_list_roles(&list, "x_a_very_long_client_address_header_name_"
+                               "of_seventy_bytes_in_all_XX") == 2,
            "a 70-byte name is found");
-    tap_ok(!phs_name_list_has(&list, "9-Clients") && !phs_name_list_has(&list, "Host"),
+    tap_ok(!phs_name_list_roles(&list, "9-Clients") && !phs_name_list_roles(&list, "Host"),
            "and no other name");
 }
 
@@ -56,12 +57,13 @@ static void test_remove(apr_pool_t *p)
     phs_name_list_t list;
 
     phs_name_list_init(&list);
-    phs_name_list_add(&list, names, 2);
-    tap_ok(phs_name_list_has(&list, "x_real-IP") && phs_name_list_has(&list, "FORWARDED"),
+    phs_name_list_add(&list, names, 1, 1);
+    phs_name_list_add(&list, names + 1, 1, 2);
+    tap_ok(phs_name_list_roles(&list, "x_real-IP") && phs_name_list_roles(&list, "FORWARDED"),
            "the list finds its names in any spelling");
-    tap_ok(!phs_name_list_has(&list, "X-Real-IPs") && !phs_name_list_has(&list, "Forwarde")
-           && !phs_name_list_has(&list, "Y-Real-IP") && !phs_name_list_has(&list, "")
-           && !phs_name_list_has(&list, "-orwarded"),
+    tap_ok(!phs_name_list_roles(&list, "X-Real-IPs") && !phs_name_list_roles(&list, "Forwarde")
+           && !phs_name_list_roles(&list, "Y-Real-IP") && !phs_name_list_roles(&list, "")
+           && !phs_name_list_roles(&list, "-orwarded"),
            "and no other name");
 
     apr_table_add(t, "Host", "localhost");
@@ -71,19 +73,50 @@ static void test_remove(apr_pool_t *p)
     apr_table_add(t, "X-Real-IPs", "kept");
     apr_table_add(t, "FORWARDED", "for=6.6.6.8");
     apr_table_add(t, "Accept", "*/*");
-    tap_ok(phs_fields_remove(t, &list, list.count) == 4, "four fields removed");
+    tap_ok(phs_fields_remove(t, &list, 3, 3) == 4, "four fields removed");
     tap_ok(apr_table_elts(t)->nelts == 3, "three fields left");
     tap_is_str(apr_table_get(t, "Host"), "localhost", "Host kept");
     tap_is_str(apr_table_get(t, "X-Real-IPs"), "kept", "a longer name kept");
     tap_is_str(apr_table_get(t, "Accept"), "*/*", "Accept kept");
-    tap_ok(phs_fields_remove(t, &list, list.count) == 0, "nothing more to remove");
+    tap_ok(phs_fields_remove(t, &list, 3, 3) == 0, "nothing more to remove");
 
     apr_table_add(t, "x-real-ip", "6.6.6.6");
     apr_table_add(t, "Forwarded", "for=6.6.6.6");
     apr_table_add(t, "X-REAL-IP", "6.6.6.7");
-    tap_ok(phs_fields_remove(t, &list, 1) == 2,
+    tap_ok(phs_fields_remove(t, &list, 3, 1) == 2,
            "only the fields of the first name counted");
     tap_ok(apr_table_elts(t)->nelts == 3, "all of them removed");
+}
+
+/* A name given twice keeps one entry with both roles; exact roles need
+ * the name itself (any case), spelled ones any spelling; names of one
+ * length are all looked at. */
+static void test_roles(void)
+{
+    static const char *const forwarded[] = {
+        "X-Forwarded-For", "X-Forwarded-Ssl", "X-Forwarded-Proto"
+    };
+    phs_name_list_t list;
+
+    phs_name_list_init(&list);
+    phs_name_list_add_exact(&list, "X-Forwarded-For", 1);
+    phs_name_list_add_exact(&list, "Upgrade", 4);
+    phs_name_list_add(&list, forwarded, 3, 8);
+    tap_ok(list.count == 4, "four entries for five names, one given twice");
+    tap_ok(phs_name_list_roles(&list, "X-Forwarded-For") == 9,
+           "the exact name has both roles");
+    tap_ok(phs_name_list_roles(&list, "x-FORWARDED-for") == 9,
+           "in any case");
+    tap_ok(phs_name_list_roles(&list, "X_Forwarded_For") == 8,
+           "another spelling has the spelled role only");
+    tap_ok(phs_name_list_roles(&list, "x_forwarded_ssl") == 8,
+           "the second name of the same length is found");
+    tap_ok(phs_name_list_roles(&list, "UPGRADE") == 4
+           && phs_name_list_roles(&list, "Upgrades") == 0,
+           "an exact-only name, and not a longer one");
+    tap_ok(phs_name_list_roles(&list, "X-Forwarded-Fox") == 0
+           && phs_name_list_roles(&list, "Y-Forwarded-For") == 0,
+           "a near miss has no role");
 }
 
 int main(void)
@@ -95,6 +128,7 @@ int main(void)
     test_spells();
     test_unshaped_names();
     test_remove(p);
+    test_roles();
     apr_pool_destroy(p);
     apr_terminate();
     return tap_done();
