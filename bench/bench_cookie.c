@@ -91,10 +91,10 @@ int main(void)
     apr_initialize();
     apr_pool_create(&root, NULL);
     apr_pool_create(&request, root);
-    exempt = apr_array_make(root, 3, sizeof(const char *));
-    APR_ARRAY_PUSH(exempt, const char *) = "posthog_csrftoken";
-    APR_ARRAY_PUSH(exempt, const char *) = "csrftoken";
-    APR_ARRAY_PUSH(exempt, const char *) = "ph_*";
+    exempt = apr_array_make(root, 3, sizeof(phs_cookie_pattern_t));
+    phs_cookie_pattern_push(exempt, "posthog_csrftoken");
+    phs_cookie_pattern_push(exempt, "csrftoken");
+    phs_cookie_pattern_push(exempt, "ph_*");
     policy.httponly_exempt = exempt;
 
     ns_per_response(request, &policy, mixed);    /* warm caches and clocks */

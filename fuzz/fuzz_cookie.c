@@ -169,13 +169,13 @@ static const char *rewrite_and_compare(apr_pool_t *p, const char *name,
 
 static apr_array_header_t *patterns(apr_pool_t *p, const char *first, ...)
 {
-    apr_array_header_t *list = apr_array_make(p, 4, sizeof(const char *));
+    apr_array_header_t *list = apr_array_make(p, 4, sizeof(phs_cookie_pattern_t));
     const char *pattern;
     va_list ap;
 
     va_start(ap, first);
     for (pattern = first; pattern; pattern = va_arg(ap, const char *))
-        APR_ARRAY_PUSH(list, const char *) = pattern;
+        phs_cookie_pattern_push(list, pattern);
     va_end(ap);
     return list;
 }

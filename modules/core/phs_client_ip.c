@@ -165,15 +165,40 @@ int phs_forwarded_element_parse(const char *element, apr_size_t len,
     return seen_for && node_parse(node, out);
 }
 
-/* One entry of the client-IP header: its address, and for RFC 7239 its
- * scheme. */
-static int entry_parse(const phs_trust_t *trust, phs_span_t entry, phs_ip_t *ip,
-                       int *https)
+/* What the walk learns from one entry of the client-IP header. */
+typedef struct {
+    phs_ip_t ip;
+    int https;          /* RFC 7239: its proto= says https */
+    int canonical;      /* the entry is its address's canonical text */
+} entry_t;
+
+/* A ':' among the first five bytes of an address's text: IPv6 text has
+ * one there (a group is at most four digits), a dotted quad has none. */
+static int colon_leads(phs_span_t text)
 {
-    *https = 0;
-    return trust->rfc7239
-           ? phs_forwarded_element_parse(entry.start, entry.len, ip, https)
-           : phs_forwarded_entry_parse(entry.start, entry.len, ip);
+    apr_size_t i;
+
+    for (i = 0; i < text.len && i < 5; i++)
+        if (text.start[i] == ':')
+            return 1;
+    return 0;
+}
+
+/* One (trimmed) entry: its address, and for RFC 7239 its scheme.  The
+ * common entry is a bare address; one that parses as IPv4 is canonical
+ * when it is a dotted quad, which IPv4-mapped IPv6 text is not: that has
+ * a ':' within its first five bytes. */
+static int entry_parse(const phs_trust_t *trust, phs_span_t text,
+                       entry_t *entry)
+{
+    entry->https = entry->canonical = 0;
+    if (trust->rfc7239)
+        return phs_forwarded_element_parse(text.start, text.len, &entry->ip,
+                                           &entry->https);
+    if (!phs_ip_parse(text.start, text.len, &entry->ip))
+        return phs_forwarded_entry_parse(text.start, text.len, &entry->ip);
+    entry->canonical = phs_ip_is_v4(&entry->ip) && !colon_leads(text);
+    return 1;
 }
 
 /* Whether the hop that wrote the entry at `position` (1 = rightmost) is
@@ -203,15 +228,14 @@ static const char *remainder_of(apr_pool_t *p, const char *header,
  * already is (the IPv4 parser takes no other spelling), so the common entry
  * is used as it stands; any other, and every RFC 7239 element, is
  * formatted into `buf` (PHS_IP_TEXT_MAX bytes). */
-static phs_span_t address_text(const phs_trust_t *trust, phs_span_t entry,
-                           const phs_ip_t *ip, char *buf)
+static phs_span_t address_text(phs_span_t text, const entry_t *entry,
+                               char *buf)
 {
-    if (!trust->rfc7239 && phs_ip_is_v4(ip)
-        && !memchr(entry.start, ':', entry.len))
-        return entry;
-    entry.start = phs_ip_format(ip, buf);
-    entry.len = strlen(buf);
-    return entry;
+    if (entry->canonical)
+        return text;
+    text.start = phs_ip_format(&entry->ip, buf);
+    text.len = strlen(buf);
+    return text;
 }
 
 /* The note of consumed proxies, peer first, canonical and comma-joined.
@@ -258,9 +282,9 @@ void phs_client_resolve(apr_pool_t *p, const phs_trust_t *trust,
     note_t note;
     apr_size_t header_len, size;
     const char *end, *start = NULL, *lead;
-    phs_span_t entry = { NULL, 0 }, peer_entry;
-    int position = 0, https = 0;
-    phs_ip_t ip;
+    phs_span_t text = { NULL, 0 }, peer_entry;
+    int position = 0;
+    entry_t entry;
 
     memset(out, 0, sizeof(*out));
     out->source = PHS_CLIENT_PEER;
@@ -281,20 +305,20 @@ void phs_client_resolve(apr_pool_t *p, const phs_trust_t *trust,
     for (end = header + header_len; end > lead; end = start - 1) {
         start = memrchr(header, ',', (apr_size_t)(end - header));
         start = start ? start + 1 : header;
-        entry = phs_span_trimmed(start, end);
-        if (entry.len == 0)
+        text = phs_span_trimmed(start, end);
+        if (text.len == 0)
             continue;
         position++;
-        if (!entry_parse(trust, entry, &ip, &https)) {
+        if (!entry_parse(trust, text, &entry)) {
             unknown(out, apr_psprintf(p, "unparseable %s '%s'",
                                       trust->rfc7239 ? "element" : "entry",
-                                      phs_text_quote(p, entry.start,
-                                                     entry.len)));
+                                      phs_text_quote(p, text.start,
+                                                     text.len)));
             return;
         }
-        if (start <= lead || !consumed(trust, &ip, position))
+        if (start <= lead || !consumed(trust, &entry.ip, position))
             break;
-        note_add(&note, address_text(trust, entry, &ip, buf));
+        note_add(&note, address_text(text, &entry, buf));
     }
     if (trust->hops > 0 && position < trust->hops) {
         unknown(out, apr_psprintf(p, "%d entries, fewer than the %d proxy "
@@ -303,11 +327,11 @@ void phs_client_resolve(apr_pool_t *p, const phs_trust_t *trust,
     }
     if (position == 0)
         return;
-    entry = address_text(trust, entry, &ip, buf);
-    out->https = https;
+    text = address_text(text, &entry, buf);
+    out->https = entry.https;
     out->source = PHS_CLIENT_FORWARDED;
-    out->client = ip;
-    out->client_text = apr_pstrmemdup(p, entry.start, entry.len);
+    out->client = entry.ip;
+    out->client_text = apr_pstrmemdup(p, text.start, text.len);
     out->remainder = remainder_of(p, header, start);
     out->proxies = note.text;
 }

@@ -1,9 +1,13 @@
 /* Set-Cookie rewriting: one left-to-right scan of the header value, then at
  * most one allocation to append what the policy asks for. */
+/* strchrnul: a cookie's attributes are found without measuring it. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <string.h>
+
 #include "phs_cookie.h"
 #include "phs_text.h"
-
-#include <string.h>
 
 #include <apr_strings.h>
 
@@ -59,13 +63,26 @@ static const char *find(const char *s, const char *end, char c)
     return found ? found : end;
 }
 
+/* The next ';' of a cookie at s, or its terminating NUL: the attributes
+ * are found without measuring the value first. */
+static const char *next_semicolon(const char *s)
+{
+#ifdef __GLIBC__
+    return strchrnul(s, ';');
+#else
+    const char *found = strchr(s, ';');
+
+    return found ? found : s + strlen(s);
+#endif
+}
+
 /* Scans the name=value pair and returns where it ends: the first ';', as
  * RFC 6265 5.2 says and browsers do, quotes or not (`a="x;Secure"` is the
  * cookie a="x with an attribute `Secure"`).  Without '=' the pair is a
  * value with an empty name (RFC 6265bis 5.6, what browsers store). */
-static const char *scan_pair(const char *s, const char *end, phs_span_t *name)
+static const char *scan_pair(const char *s, phs_span_t *name)
 {
-    const char *semicolon = find(s, end, ';');
+    const char *semicolon = next_semicolon(s);
     const char *eq = find(s, semicolon, '=');
 
     if (eq < semicolon)
@@ -115,11 +132,10 @@ static void scan_attribute(const char *start, const char *end, cookie_t *cookie)
 /* One pass: the name, the value, then each attribute once. */
 static void scan_cookie(const char *s, cookie_t *cookie)
 {
-    const char *end = s + strlen(s);
-    const char *c = scan_pair(s, end, &cookie->name);
+    const char *c = scan_pair(s, &cookie->name);
 
-    while (c < end) {
-        const char *next = find(c + 1, end, ';');
+    while (*c) {
+        const char *next = next_semicolon(c + 1);
 
         scan_attribute(c + 1, next, cookie);
         c = next;
@@ -198,37 +214,39 @@ const char *phs_cookie_rewrite(apr_pool_t *p, const phs_cookie_policy_t *policy,
                              add_samesite);
 }
 
-/* A pattern is a name, or a prefix followed by a final `*`
- * (phs_cookie_pattern_check); one pass, most names fail on the first byte. */
-static int pattern_matches(const char *pattern, const char *name,
-                           apr_size_t len)
+void phs_cookie_pattern_push(apr_array_header_t *patterns,
+                             const char *pattern)
 {
-    apr_size_t i = 0;
+    phs_cookie_pattern_t *item = apr_array_push(patterns);
+    apr_size_t len = strlen(pattern);
 
-    if (len && pattern[0] != name[0])
-        return pattern[0] == '*' && pattern[1] == '\0';
-    /* The whole name, compared a word at a time: most names that get this
-     * far are the pattern itself. */
-    if (!strncmp(pattern, name, len) && pattern[len] == '\0')
-        return 1;
-    while (i < len && pattern[i] != '*' && pattern[i] == name[i])
-        i++;
-    if (pattern[i] == '*' && pattern[i + 1] == '\0')
-        return 1;
-    return i == len && pattern[i] == '\0';
+    item->prefix = len > 0 && pattern[len - 1] == '*';
+    item->text = pattern;
+    item->len = len - (apr_size_t)item->prefix;
+}
+
+/* Most names differ from a pattern at the first byte or in length. */
+static int pattern_matches(const phs_cookie_pattern_t *pattern,
+                           const char *name, apr_size_t len)
+{
+    if (pattern->prefix ? len < pattern->len : len != pattern->len)
+        return 0;
+    return pattern->len == 0
+           || (name[0] == pattern->text[0]
+               && !memcmp(name, pattern->text, pattern->len));
 }
 
 int phs_cookie_name_matches(const apr_array_header_t *patterns,
                             const char *name, apr_size_t len)
 {
-    const char *const *pattern;
+    const phs_cookie_pattern_t *pattern;
     int i;
 
     if (!patterns)
         return 0;
-    pattern = (const char *const *)patterns->elts;
+    pattern = (const phs_cookie_pattern_t *)patterns->elts;
     for (i = 0; i < patterns->nelts; i++)
-        if (pattern_matches(pattern[i], name, len))
+        if (pattern_matches(&pattern[i], name, len))
             return 1;
     return 0;
 }

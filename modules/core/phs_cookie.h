@@ -15,12 +15,20 @@
 #include <apr_pools.h>
 #include <apr_tables.h>
 
+/* One PostHogCookieHttpOnlyExempt pattern, as phs_cookie_pattern_push
+ * stores it: a name, or a prefix (written with a trailing `*`). */
+typedef struct {
+    const char *text;            /* as written */
+    apr_size_t len;              /* of the name or prefix, without `*` */
+    int prefix;
+} phs_cookie_pattern_t;
+
 typedef struct {
     int secure;                  /* add Secure */
     int httponly;                /* add HttpOnly unless the name is exempt */
     /* Names never given HttpOnly (PostHog's frontend reads them): exact
      * names, or prefixes written with a trailing `*` (`ph_*`).  Array of
-     * const char *, or NULL. */
+     * phs_cookie_pattern_t, or NULL. */
     const apr_array_header_t *httponly_exempt;
     const char *samesite;        /* "Lax", "Strict", "None" to add when the
                                     cookie has no SameSite; NULL: leave */
@@ -34,6 +42,11 @@ typedef struct {
  * PHS_COOKIE_WARN_* flags into *warnings (may be NULL). */
 const char *phs_cookie_rewrite(apr_pool_t *p, const phs_cookie_policy_t *policy,
                                const char *set_cookie, unsigned *warnings);
+
+/* Adds a pattern that phs_cookie_pattern_check accepts to an array of
+ * phs_cookie_pattern_t. */
+void phs_cookie_pattern_push(apr_array_header_t *patterns,
+                             const char *pattern);
 
 /* 1 when `name` (len bytes) matches one of the patterns. */
 int phs_cookie_name_matches(const apr_array_header_t *patterns,

@@ -19,16 +19,6 @@ static void ip_from_v4(apr_uint32_t v4, phs_ip_t *out)
     out->lo = V4_MAPPED_PREFIX | v4;
 }
 
-static void ip_from_words(const apr_uint16_t words[8], phs_ip_t *out)
-{
-    out->hi = 0;
-    out->lo = 0;
-    for (int i = 0; i < 4; i++) {
-        out->hi = (out->hi << 16) | words[i];
-        out->lo = (out->lo << 16) | words[i + 4];
-    }
-}
-
 static void ip_to_words(const phs_ip_t *ip, apr_uint16_t words[8])
 {
     for (int i = 0; i < 4; i++) {
@@ -45,11 +35,6 @@ static const unsigned char hex_plus_one[256] = {
     ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
     ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
 };
-
-static int hex_value(char c)
-{
-    return (int)hex_plus_one[(unsigned char)c] - 1;
-}
 
 /* One octet at *s (of a dotted quad, or a prefix length): 1 to 3 digits,
  * 0..255, no leading zero.  Leading zeros are refused because other parsers
@@ -101,72 +86,76 @@ static int parse_v4(const char *text, apr_size_t len, apr_uint32_t *out)
     return 1;
 }
 
-/* Fills `words` from the groups before and after the single "::" (if any).
- * `gap` is the index where the zeros go, or -1 without "::". */
-static int expand_v6(apr_uint16_t words[8], int count, int gap)
+/* The address of `count` groups with the zeros of a "::" at `gap` (-1:
+ * none), built in place; 0 when the groups cannot make one.  "::" stands
+ * for at least one zero group (RFC 4291 2.2). */
+static int place_groups(unsigned groups[8], int count, int gap,
+                        phs_ip_t *out)
 {
-    if (gap < 0)
-        return count == 8;
-    /* "::" stands for at least one zero group (RFC 4291 2.2). */
-    if (count > 7)
+    int i;
+
+    if (gap < 0 ? count != 8 : count > 7)
         return 0;
-    int zeros = 8 - count;
-    memmove(words + gap + zeros, words + gap,
-            (size_t)(count - gap) * sizeof(*words));
-    memset(words + gap, 0, (size_t)zeros * sizeof(*words));
+    if (gap >= 0) {
+        /* The groups after "::" move to the end, the last first. */
+        for (i = 1; i <= count - gap; i++)
+            groups[8 - i] = groups[count - i];
+        for (i = gap; i < gap + 8 - count; i++)
+            groups[i] = 0;
+    }
+    out->hi = (apr_uint64_t)groups[0] << 48 | (apr_uint64_t)groups[1] << 32
+              | (apr_uint64_t)groups[2] << 16 | groups[3];
+    out->lo = (apr_uint64_t)groups[4] << 48 | (apr_uint64_t)groups[5] << 32
+              | (apr_uint64_t)groups[6] << 16 | groups[7];
     return 1;
 }
 
 /* RFC 4291 section 2.2 text forms: 1-4 hex digits per group, at most one
  * "::", optionally an IPv4 dotted quad as the last 32 bits. */
-static int parse_v6(const char *s, apr_size_t len, phs_ip_t *out)
+static int parse_v6(const char *text, apr_size_t len, phs_ip_t *out)
 {
-    apr_uint16_t words[8] = { 0 };
+    const unsigned char *s = (const unsigned char *)text, *end = s + len;
+    unsigned groups[8];
     int count = 0, gap = -1;
-    apr_size_t pos = 0;
 
     if (len >= 2 && s[0] == ':' && s[1] == ':') {
         gap = 0;
-        pos = 2;
+        s += 2;
     }
-    while (pos < len) {
-        apr_size_t digits = 0;
-        unsigned group = 0;
+    while (s < end) {
+        const unsigned char *start = s;
+        unsigned group = 0, digit;
 
-        int value;
-
-        while (pos + digits < len && (value = hex_value(s[pos + digits])) >= 0) {
-            group = (group << 4) | (unsigned)value;
-            digits++;
+        while (s < end && (digit = hex_plus_one[*s]) != 0) {
+            group = group << 4 | (digit - 1);
+            s++;
         }
-        if (pos + digits < len && s[pos + digits] == '.') {
+        if (s < end && *s == '.') {
             apr_uint32_t v4;
-            if (count > 6 || !parse_v4(s + pos, len - pos, &v4))
+
+            if (count > 6 || !parse_v4((const char *)start,
+                                       (apr_size_t)(end - start), &v4))
                 return 0;
-            words[count++] = (apr_uint16_t)(v4 >> 16);
-            words[count++] = (apr_uint16_t)v4;
+            groups[count++] = v4 >> 16;
+            groups[count++] = v4 & 0xffff;
             break;
         }
-        if (digits == 0 || digits > 4 || count == 8)
+        if (s == start || s - start > 4 || count == 8)
             return 0;
-        words[count++] = (apr_uint16_t)group;
-        pos += digits;
-        if (pos == len)
+        groups[count++] = group;
+        if (s == end)
             break;
         /* A single ':' must be followed by another group. */
-        if (s[pos++] != ':' || pos == len)
+        if (*s++ != ':' || s == end)
             return 0;
-        if (s[pos] == ':') {
+        if (*s == ':') {
             if (gap >= 0)
                 return 0;
             gap = count;
-            pos++;
+            s++;
         }
     }
-    if (!expand_v6(words, count, gap))
-        return 0;
-    ip_from_words(words, out);
-    return 1;
+    return place_groups(groups, count, gap, out);
 }
 
 /* Out of line, so that its frame (and stack guard) is not paid by every
@@ -293,6 +282,16 @@ const char *phs_cidr_parse(apr_pool_t *p, const char *token, phs_cidr_t *out)
     return phs_cidr_parse_len(p, token, strlen(token), out);
 }
 
+/* Eight bytes in network order, written so that compilers make it one
+ * load and a byte swap. */
+static apr_uint64_t load_be64(const unsigned char *b)
+{
+    return (apr_uint64_t)b[0] << 56 | (apr_uint64_t)b[1] << 48
+           | (apr_uint64_t)b[2] << 40 | (apr_uint64_t)b[3] << 32
+           | (apr_uint64_t)b[4] << 24 | (apr_uint64_t)b[5] << 16
+           | (apr_uint64_t)b[6] << 8 | (apr_uint64_t)b[7];
+}
+
 int phs_ip_from_sockaddr(const apr_sockaddr_t *sa, phs_ip_t *out)
 {
     if (sa->family == AF_INET) {
@@ -304,34 +303,13 @@ int phs_ip_from_sockaddr(const apr_sockaddr_t *sa, phs_ip_t *out)
 #if APR_HAVE_IPV6
     if (sa->family == AF_INET6) {
         const unsigned char *b = sa->sa.sin6.sin6_addr.s6_addr;
-        out->hi = 0;
-        out->lo = 0;
-        for (int i = 0; i < 8; i++) {
-            out->hi = (out->hi << 8) | b[i];
-            out->lo = (out->lo << 8) | b[i + 8];
-        }
+
+        out->hi = load_be64(b);
+        out->lo = load_be64(b + 8);
         return 1;
     }
 #endif
     return 0;
-}
-
-/* RFC 5952 4.2: compress the longest run of two or more zero groups, the
- * first one on a tie. */
-static void longest_zero_run(const apr_uint16_t words[8], int *start, int *len)
-{
-    *start = -1;
-    *len = 1;
-    for (int i = 0; i < 8;) {
-        int j = i;
-        while (j < 8 && words[j] == 0)
-            j++;
-        if (j - i > *len) {
-            *start = i;
-            *len = j - i;
-        }
-        i = j > i ? j : i + 1;
-    }
 }
 
 /* Written by hand: sprintf costs more than the rest of the request's
@@ -359,12 +337,14 @@ static char *format_v4(apr_uint32_t v4, char *buf)
 static char *put_hex_group(char *w, unsigned group)
 {
     static const char digits[] = "0123456789abcdef";
-    int shift = 12;
 
-    while (shift > 0 && !(group >> shift))
-        shift -= 4;
-    for (; shift >= 0; shift -= 4)
-        *w++ = digits[(group >> shift) & 0xf];
+    if (group >= 0x1000)
+        *w++ = digits[group >> 12];
+    if (group >= 0x100)
+        *w++ = digits[(group >> 8) & 0xf];
+    if (group >= 0x10)
+        *w++ = digits[(group >> 4) & 0xf];
+    *w++ = digits[group & 0xf];
     return w;
 }
 
@@ -377,7 +357,17 @@ char *phs_ip_format(const phs_ip_t *ip, char *buf)
     if (phs_ip_is_v4(ip))
         return format_v4((apr_uint32_t)ip->lo, buf);
     ip_to_words(ip, words);
-    longest_zero_run(words, &run_start, &run_len);
+    /* RFC 5952 4.2: compress the longest run of two or more zero groups,
+     * the first one on a tie. */
+    run_start = -1;
+    run_len = 1;
+    for (int i = 0, run = 0; i < 8; i++) {
+        run = words[i] ? 0 : run + 1;
+        if (run > run_len) {
+            run_len = run;
+            run_start = i - run + 1;
+        }
+    }
     for (int i = 0; i < 8; i++) {
         if (i == run_start) {
             *w++ = ':';

@@ -127,7 +127,9 @@ static int proto_says_https(const char *value)
         return 0;
     while (*value == ' ' || *value == '\t')
         value++;
-    return !strncasecmp(value, "https", 5)
+    return (value[0] | 0x20) == 'h' && (value[1] | 0x20) == 't'
+           && (value[2] | 0x20) == 't' && (value[3] | 0x20) == 'p'
+           && (value[4] | 0x20) == 's'
            && (value[5] == '\0' || value[5] == ',' || value[5] == ' '
                || value[5] == '\t');
 }
@@ -198,7 +200,8 @@ static int use_client(request_rec *r, const phs_server_conf_t *conf,
         apr_table_setn(r->headers_in, header, client->remainder);
     else if (conf->forwarded_headers == 0)
         apr_table_unset(r->headers_in, header);
-    apr_table_setn(r->notes, PHS_PROXY_IPS_NOTE, client->proxies);
+    /* Once per request (post_read_request), so never there before. */
+    apr_table_addn(r->notes, PHS_PROXY_IPS_NOTE, client->proxies);
     return 1;
 }
 

@@ -15,11 +15,11 @@ APLOG_USE_MODULE(posthog_secure);
 
 /* The cookies PostHog's frontend reads from JavaScript (its CSRF token,
  * its instance and project cookies): never HttpOnly unless configured. */
-static const char *const default_exempt_names[] = {
-    "posthog_csrftoken", "csrftoken", "ph_*"
+static const phs_cookie_pattern_t default_exempt_names[] = {
+    { "posthog_csrftoken", 17, 0 }, { "csrftoken", 9, 0 }, { "ph_*", 3, 1 }
 };
 static const apr_array_header_t default_httponly_exempt = {
-    NULL, sizeof(char *), 3, 3, (char *)default_exempt_names
+    NULL, sizeof(phs_cookie_pattern_t), 3, 3, (char *)default_exempt_names
 };
 
 /* Warnings given once per child process. */
@@ -28,7 +28,9 @@ static volatile apr_uint32_t warned_plain_http, warned_samesite_none;
 /* `none` in a scope: an empty list that replaces the parent's.  One
  * object for every scope, so a name after it (or it after a name) in the
  * same scope is seen and refused. */
-static apr_array_header_t no_exempt_names = { NULL, sizeof(char *), 0, 0, NULL };
+static apr_array_header_t no_exempt_names = {
+    NULL, sizeof(phs_cookie_pattern_t), 0, 0, NULL
+};
 
 static const char *mixed_none_error(cmd_parms *cmd, const char *name)
 {
@@ -44,8 +46,8 @@ const char *phs_cmd_httponly_exempt(cmd_parms *cmd, void *dconf,
 
     if (!strcasecmp(word, "none")) {
         if (conf->httponly_exempt && conf->httponly_exempt != &no_exempt_names)
-            return mixed_none_error(cmd, APR_ARRAY_IDX(conf->httponly_exempt,
-                                                       0, const char *));
+            return mixed_none_error(cmd, APR_ARRAY_IDX(
+                       conf->httponly_exempt, 0, phs_cookie_pattern_t).text);
         conf->httponly_exempt = &no_exempt_names;
         return NULL;
     }
@@ -54,8 +56,9 @@ const char *phs_cmd_httponly_exempt(cmd_parms *cmd, void *dconf,
     if ((err = phs_cookie_pattern_check(cmd->temp_pool, word)))
         return phs_cmd_error(cmd, err);
     if (!conf->httponly_exempt)
-        conf->httponly_exempt = apr_array_make(cmd->pool, 4, sizeof(char *));
-    APR_ARRAY_PUSH(conf->httponly_exempt, const char *) = word;
+        conf->httponly_exempt = apr_array_make(cmd->pool, 4,
+                                               sizeof(phs_cookie_pattern_t));
+    phs_cookie_pattern_push(conf->httponly_exempt, word);
     return NULL;
 }
 

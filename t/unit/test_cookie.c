@@ -676,8 +676,8 @@ static void test_name_matches(apr_array_header_t *defaults, apr_pool_t *p)
         { "Ph_x", 0 }, { "ph", 0 }, { "xph_", 0 }, { "", 0 },
         { "sessionid", 0 }, { "ph_*x", 1 }, { "*", 0 }, { "c*", 0 },
     };
-    apr_array_header_t *star = apr_array_make(p, 1, sizeof(const char *));
-    apr_array_header_t *empty = apr_array_make(p, 1, sizeof(const char *));
+    apr_array_header_t *star = apr_array_make(p, 1, sizeof(phs_cookie_pattern_t));
+    apr_array_header_t *empty = apr_array_make(p, 1, sizeof(phs_cookie_pattern_t));
     size_t i;
 
     for (i = 0; i < COUNT(names); i++)
@@ -690,7 +690,7 @@ static void test_name_matches(apr_array_header_t *defaults, apr_pool_t *p)
            "a name cut short of the prefix does not match");
     tap_ok(!phs_cookie_name_matches(NULL, "csrftoken", 9), "a NULL list matches nothing");
     tap_ok(!phs_cookie_name_matches(empty, "csrftoken", 9), "an empty list matches nothing");
-    APR_ARRAY_PUSH(star, const char *) = "*";
+    phs_cookie_pattern_push(star, "*");
     tap_ok(phs_cookie_name_matches(star, "anything", 8), "'*' matches any name");
     tap_ok(phs_cookie_name_matches(star, "", 0), "'*' matches the empty name");
 }
@@ -726,19 +726,19 @@ static void test_pattern_check(apr_pool_t *p)
 
 static apr_array_header_t *default_exemptions(apr_pool_t *p)
 {
-    apr_array_header_t *list = apr_array_make(p, 3, sizeof(const char *));
+    apr_array_header_t *list = apr_array_make(p, 3, sizeof(phs_cookie_pattern_t));
 
-    APR_ARRAY_PUSH(list, const char *) = "posthog_csrftoken";
-    APR_ARRAY_PUSH(list, const char *) = "csrftoken";
-    APR_ARRAY_PUSH(list, const char *) = "ph_*";
+    phs_cookie_pattern_push(list, "posthog_csrftoken");
+    phs_cookie_pattern_push(list, "csrftoken");
+    phs_cookie_pattern_push(list, "ph_*");
     return list;
 }
 
 static void make_policies(apr_pool_t *p, apr_array_header_t *defaults)
 {
-    apr_array_header_t *star = apr_array_make(p, 1, sizeof(const char *));
+    apr_array_header_t *star = apr_array_make(p, 1, sizeof(phs_cookie_pattern_t));
 
-    APR_ARRAY_PUSH(star, const char *) = "*";
+    phs_cookie_pattern_push(star, "*");
     policies[PRODUCTION] = (phs_cookie_policy_t){ 1, 1, defaults, NULL };
     policies[DEBUG] = (phs_cookie_policy_t){ 0, 1, defaults, NULL };
     policies[LAX] = (phs_cookie_policy_t){ 1, 1, defaults, "Lax" };
