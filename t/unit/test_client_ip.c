@@ -258,6 +258,13 @@ static void test_proxies_note(apr_pool_t *p)
     tap_is_str(got.proxies, "10.0.0.1,10.3.3.3,10.2.2.2,10.1.1.1",
                "the note: copied, formatted and trimmed entries");
     tap_is_str(got.client_text, "198.51.100.7", "the client's text, trimmed");
+    /* IPv4-mapped text, bare: IPv4 addresses, written as dotted quads. */
+    phs_client_resolve(p, &trusts[LIST], &peer, NULL, "::FFFF:198.51.100.7, "
+                       "::ffff:10.1.1.1,0:0::ffff:10.2.2.2", &got);
+    tap_is_str(got.proxies, "10.0.0.1,10.2.2.2,10.1.1.1",
+               "the note: bare IPv4-mapped hops as dotted quads");
+    tap_is_str(got.client_text, "198.51.100.7",
+               "a bare IPv4-mapped client as a dotted quad");
     phs_client_resolve(p, &trusts[LIST], &peer, "10.0.0.1", "198.51.100.7, "
                        "10.1.1.1", &got);
     tap_is_str(got.proxies, "10.0.0.1,10.1.1.1", "the peer's text, when "
