@@ -102,6 +102,21 @@ static const char *remoteip_conflict(apr_pool_t *p, server_rec *s,
                         conf->client_ip_header, s->server_hostname, s->port);
 }
 
+/* One field cannot say both who the client is and how it came. */
+static const char *header_conflict(apr_pool_t *p, server_rec *s,
+                                   const phs_server_conf_t *conf)
+{
+    if (conf->secure_somewhere != 1
+        || !phs_field_is(conf->client_ip_header, conf->proto_header))
+        return NULL;
+    return apr_psprintf(p, "PostHogClientIPHeader and "
+                        "PostHogForwardedProtoHeader both name '%s' in vhost "
+                        "%s:%u: the scheme would be read from the client "
+                        "address header; name the header your proxy sets "
+                        "for each", conf->proto_header, s->server_hostname,
+                        s->port);
+}
+
 int phs_client_ip_check_config(apr_pool_t *pconf, apr_pool_t *plog,
                                apr_pool_t *ptemp, server_rec *s)
 {
@@ -111,7 +126,8 @@ int phs_client_ip_check_config(apr_pool_t *pconf, apr_pool_t *plog,
     (void)plog;
     for (; s; s = s->next) {
         derive_trust(ptemp, s, PHS_SERVER_CONF(s));
-        if ((err = remoteip_conflict(ptemp, s, PHS_SERVER_CONF(s)))) {
+        if ((err = header_conflict(ptemp, s, PHS_SERVER_CONF(s)))
+            || (err = remoteip_conflict(ptemp, s, PHS_SERVER_CONF(s)))) {
             ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,
                          "%s", err);
             return HTTP_INTERNAL_SERVER_ERROR;

@@ -237,12 +237,22 @@ const char *phs_cmd_mode(cmd_parms *cmd, void *conf, const char *value)
                          "production, debug or test", value));
 }
 
+/* Fields HTTP itself needs: read as the client address or the scheme,
+ * and removed from every request with PostHogForwardedHeaders rewrite,
+ * they would break routing, framing or logins. */
+static const char *const protocol_fields[] = {
+    "Host", "Cookie", "Authorization", "Proxy-Authorization", "Connection",
+    "Keep-Alive", "Content-Length", "Content-Type", "Transfer-Encoding",
+    "TE", "Trailer", "Upgrade", "Expect"
+};
+
 const char *phs_cmd_server_header_slot(cmd_parms *cmd, void *conf,
                                        const char *value)
 {
     const char **slot = (const char **)((char *)PHS_SERVER_CONF(cmd->server)
                                         + (apr_size_t)cmd->info);
     const char *c;
+    size_t i;
 
     (void)conf;
     for (c = value; *c && phs_is_tchar((unsigned char)*c); c++)
@@ -250,6 +260,11 @@ const char *phs_cmd_server_header_slot(cmd_parms *cmd, void *conf,
     if (!*value || *c)
         return phs_cmd_error(cmd, apr_psprintf(cmd->temp_pool,
                              "'%s' is not a header name", value));
+    for (i = 0; i < sizeof(protocol_fields) / sizeof(*protocol_fields); i++)
+        if (phs_field_is(value, protocol_fields[i]))
+            return phs_cmd_error(cmd, apr_psprintf(cmd->temp_pool,
+                                 "'%s' is a field HTTP itself needs; name "
+                                 "the header your proxy sets for it", value));
     *slot = value;
     return NULL;
 }
