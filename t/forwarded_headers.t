@@ -10,6 +10,7 @@ use Apache::TestUtil;
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use PHS::Test;
+use PHS::FastCGI qw(start_fastcgi);
 
 my @forged = ('X-Forwarded-For' => '6.6.6.6', 'X-Forwarded-Proto' => 'https',
               'X-Forwarded-Host' => 'evil.example', 'X-Forwarded-Port' => '8443',
@@ -22,7 +23,7 @@ my @forged = ('X-Forwarded-For' => '6.6.6.6', 'X-Forwarded-Proto' => 'https',
 # Headers the backend must never get from a client.
 my @removed = qw(XFPORT FWD CF TCI XCI XCCI FCI XFSSL UXFF UXRI);
 
-plan tests => 49 + 5 * @removed;
+plan tests => 57 + 5 * @removed;
 
 # What the backend's log shows for the request with marker $m.
 sub arrived {
@@ -209,3 +210,36 @@ sub none_forged {
     ok t_cmp(arrived($m)->{UXRC} // 'not logged', '-',
              'nor X_Real_Client alone, from an untrusted client');
 }
+
+# Handlers that mod_proxy makes proxy requests only after the fixups:
+# `SetHandler "proxy:unix:...|fcgi://"` (PHP-FPM style; FastCGI adds no
+# X-Forwarded-For, so the module sends it) and `SetHandler "proxy:http://"`
+# (mod_proxy_http appends the client: the module must not send it too).
+{
+    my $fcgi = start_fastcgi(Apache::Test::vars('t_logs') . '/fcgi.sock');
+    my @forwarded = ('X-Forwarded-For' => '6.6.6.6, 198.51.100.7',
+                     'X-Forwarded-Proto' => 'https');
+    my $r = request(vhost => 'fwd', from => '127.0.0.2', path => '/fcgi/app.php',
+                    headers => \@forwarded);
+    my $pass = request(vhost => 'fwd', from => '127.0.0.2',
+                       path => '/fcgipass/app.php', headers => \@forwarded);
+    kill 'TERM', $fcgi;
+    waitpid $fcgi, 0;
+    ok t_cmp($r->{status}, 200, 'FastCGI over a Unix socket: the allowed client passes');
+    ok t_cmp($r->{body}, qr/^HTTP_X_FORWARDED_FOR=198\.51\.100\.7$/m,
+             'the FastCGI backend is told X-Forwarded-For: exactly the client');
+    ok t_cmp($r->{body}, qr/^HTTP_X_FORWARDED_PROTO=https$/m,
+             'and the trusted proxy\'s https');
+    ok t_cmp($pass->{status}, 200, 'ProxyPass to unix:...|fcgi://: passes');
+    ok t_cmp($pass->{body}, qr/^HTTP_X_FORWARDED_FOR=198\.51\.100\.7$/m,
+             'ProxyPass to unix:...|fcgi://: X-Forwarded-For is the client');
+    my $m;
+    ($r, $m) = send_via('fwd', '127.0.0.2', '/sethandler/x',
+                        'X-Forwarded-For' => '6.6.6.6, 198.51.100.7');
+    ok t_cmp($r->{status}, 200, 'SetHandler proxy:http: the allowed client passes');
+    my $got = arrived($m);
+    ok t_cmp($got->{XFF}, '198.51.100.7',
+             'SetHandler proxy:http: X-Forwarded-For is the client once, not twice');
+    ok t_cmp($got->{XRI}, '198.51.100.7', 'and X-Real-IP the client');
+}
+

@@ -107,22 +107,35 @@ void phs_forwarded_headers_strip(request_rec *r, const char *const *keys,
 /* mod_proxy's HTTP, WebSocket and HTTP/2 workers append r->useragent_ip
  * to X-Forwarded-For (ProxyAddHeaders On, the default), so with the
  * client's header gone they send exactly the client; the FastCGI, AJP,
- * SCGI and uwsgi workers add none. */
+ * SCGI and uwsgi workers add none.  The target is r->filename for
+ * ProxyPass and RewriteRule [P] (mod_proxy has already turned a Unix
+ * socket target into its scheme there); `SetHandler "proxy:..."` is made a
+ * proxy request by mod_proxy's handler only, after the fixups, and names
+ * a socket's scheme after the `|` (`proxy:unix:/path|fcgi://host`).
+ * Balancer members' schemes are not known here: they count as HTTP. */
 static int proxy_adds_forwarded_for(const request_rec *r)
 {
-    static const char *const schemes[] = {
-        "proxy:fcgi:", "proxy:ajp:", "proxy:scgi:", "proxy:uwsgi:"
-    };
+    static const char *const schemes[] = { "fcgi:", "ajp:", "scgi:", "uwsgi:" };
     const proxy_dir_conf *proxy;
+    const char *target = r->proxyreq == PROXYREQ_REVERSE ? r->filename
+                         : r->proxyreq == PROXYREQ_NONE ? r->handler : NULL;
     size_t i;
 
-    if (r->proxyreq != PROXYREQ_REVERSE || !proxy_module_found || !r->filename
+    if (!target || strncasecmp(target, "proxy:", 6) || !proxy_module_found
         || !(proxy = ap_get_module_config(r->per_dir_config,
                                           proxy_module_found))
         || !proxy->add_forwarded_headers)
         return 0;
+    target += 6;
+    if (!strncasecmp(target, "unix:", 5)) {
+        const char *bar = strchr(target, '|');
+
+        if (!bar)
+            return 0;
+        target = bar + 1;
+    }
     for (i = 0; i < sizeof(schemes) / sizeof(*schemes); i++)
-        if (!strncasecmp(r->filename, schemes[i], strlen(schemes[i])))
+        if (!strncasecmp(target, schemes[i], strlen(schemes[i])))
             return 0;
     return 1;
 }

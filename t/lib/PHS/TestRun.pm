@@ -12,7 +12,7 @@ my @MODULES = qw(mod_proxy.so mod_proxy_http.so mod_cgid.so mod_headers.so
                  mod_authn_file.so mod_authz_user.so mod_access_compat.so
                  mod_remoteip.so mod_socache_shmcb.so mod_ssl.so
                  mod_cache.so mod_cache_disk.so mod_rewrite.so mod_include.so
-                 mod_http2.so mod_proxy_wstunnel.so);
+                 mod_http2.so mod_proxy_wstunnel.so mod_proxy_fcgi.so);
 
 # PostHog's environment, for the vhosts with PostHogFromEnvironment On, and
 # the signing key; fresh keys every run, read by the tests from %ENV.
