@@ -29,6 +29,19 @@ static void test_signature(apr_pool_t *p)
     }
 }
 
+/* Known answers, computed once with Python's hmac module (not OpenSSL),
+ * so that a fault shared by the module and openssl dgst still shows. */
+static void test_known_answers(apr_pool_t *p)
+{
+    tap_is_str(phs_client_ip_signature(p, "c0ffee-0123456789abcdef0123456789abcdef-k3y",
+                                       "198.51.100.7", 1795963777),
+               "6a2eca7f2a9bc4389c425c0202c6d0af95e6b644050ff31271a6b9708ea3cdd5",
+               "known answer: 198.51.100.7 at 1795963777");
+    tap_is_str(phs_client_ip_signature(p, "Jefe", "192.0.2.1", 1700000000),
+               "0c9fbfec013ac7c3d58437724365d9ca2be0dc4a270a186832945007329bded1",
+               "known answer: a 4-byte key");
+}
+
 int main(void)
 {
     apr_pool_t *p;
@@ -36,6 +49,7 @@ int main(void)
     apr_initialize();
     apr_pool_create(&p, NULL);
     test_signature(p);
+    test_known_answers(p);
     apr_pool_destroy(p);
     apr_terminate();
     return tap_done();
