@@ -23,7 +23,7 @@ my @forged = ('X-Forwarded-For' => '6.6.6.6', 'X-Forwarded-Proto' => 'https',
 # Headers the backend must never get from a client.
 my @removed = qw(XFPORT FWD CF TCI XCI XCCI FCI XFSSL UXFF UXRI);
 
-plan tests => 57 + 5 * @removed;
+plan tests => 58 + 5 * @removed;
 
 # What the backend's log shows for the request with marker $m.
 sub arrived {
@@ -217,19 +217,21 @@ sub none_forged {
 # (mod_proxy_http appends the client: the module must not send it too).
 {
     my $fcgi = start_fastcgi(Apache::Test::vars('t_logs') . '/fcgi.sock');
+    my $guard = PHS::FastCGI::stopper($fcgi);
     my @forwarded = ('X-Forwarded-For' => '6.6.6.6, 198.51.100.7',
-                     'X-Forwarded-Proto' => 'https');
+                     'X-Forwarded-Proto' => 'https', 'X-Real-IP' => '6.6.6.6');
     my $r = request(vhost => 'fwd', from => '127.0.0.2', path => '/fcgi/app.php',
                     headers => \@forwarded);
     my $pass = request(vhost => 'fwd', from => '127.0.0.2',
                        path => '/fcgipass/app.php', headers => \@forwarded);
-    kill 'TERM', $fcgi;
-    waitpid $fcgi, 0;
+    undef $guard;
     ok t_cmp($r->{status}, 200, 'FastCGI over a Unix socket: the allowed client passes');
     ok t_cmp($r->{body}, qr/^HTTP_X_FORWARDED_FOR=198\.51\.100\.7$/m,
              'the FastCGI backend is told X-Forwarded-For: exactly the client');
     ok t_cmp($r->{body}, qr/^HTTP_X_FORWARDED_PROTO=https$/m,
              'and the trusted proxy\'s https');
+    ok t_cmp($r->{body}, qr/^HTTP_X_REAL_IP=198\.51\.100\.7$/m,
+             'and X-Real-IP the client, never the forged one');
     ok t_cmp($pass->{status}, 200, 'ProxyPass to unix:...|fcgi://: passes');
     ok t_cmp($pass->{body}, qr/^HTTP_X_FORWARDED_FOR=198\.51\.100\.7$/m,
              'ProxyPass to unix:...|fcgi://: X-Forwarded-For is the client');

@@ -184,16 +184,8 @@ $server->{stop}->();
 {
     local $ENV{BLOCKED_GEOIP_REGIONS} = 'us, CU';
     local $ENV{ALLOWED_IP_BLOCKS} = '';
-    my $env = start_httpd(<<"CONF");
-LoadModule proxy_module \@MODULES\@/mod_proxy.so
-LoadModule proxy_http_module \@MODULES\@/mod_proxy_http.so
-PostHogSecure On
-PostHogMode test
-PostHogFromEnvironment On
-PostHogTrustedProxies 127.0.0.2
-PostHogGeoIPDatabase "$db"
-ProxyPass / http://127.0.0.1:$backend/
-CONF
+    my $env = start_from_environment("PostHogTrustedProxies 127.0.0.2\n"
+                                     . "PostHogGeoIPDatabase \"$db\"");
     my $m = unique_marker();
     my $r = request(port => $env->{port}, from => '127.0.0.2', path => "/api/x?$m",
                     headers => ['X-Forwarded-For' => '192.0.2.140']);

@@ -212,17 +212,7 @@ for my $case (
     local %ENV = %ENV;
     delete @ENV{grep { $_ ne 'SECRET_KEY' } @posthog_vars};
     %ENV = (%ENV, %$env);
-    my $backend = port('backend');
-    my $server = start_httpd(<<"CONF");
-LoadModule proxy_module \@MODULES\@/mod_proxy.so
-LoadModule proxy_http_module \@MODULES\@/mod_proxy_http.so
-PostHogSecure On
-PostHogMode test
-PostHogFromEnvironment On
-PostHogAllowedIPBlocks 192.0.2.1
-$trust
-ProxyPass / http://127.0.0.1:$backend/
-CONF
+    my $server = start_from_environment("PostHogAllowedIPBlocks 192.0.2.1\n$trust");
     my $m = unique_marker();
     my $r = request(port => $server->{port}, from => '127.0.0.2', path => "/api/x?$m",
                     headers => ['X-Forwarded-For' => '192.0.2.1']);

@@ -60,6 +60,12 @@ int phs_forwarded_headers_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     return OK;
 }
 
+/* Every name below fits the list (a full one would drop a name, and a
+ * forged header would pass): the client-IP, proto and Upgrade names, the
+ * signed-IP and forwarded ones, the two header directives'. */
+typedef char fields_fit_the_list[3 + SIGNED_IP_NAMES + FORWARDED_NAMES + 2
+                                 <= PHS_NAME_LIST_MAX ? 1 : -1];
+
 void phs_forwarded_headers_fields(phs_server_conf_t *conf)
 {
     phs_name_list_t *fields = &conf->fields;

@@ -73,6 +73,19 @@ sub serve {
     }
 }
 
+# An object that stops the responder $pid when it goes (undef, or the
+# test dying), so that no responder outlives its test.
+sub stopper {
+    my $pid = shift;
+    return bless { pid => $pid }, 'PHS::FastCGI::Stopper';
+}
+
+sub PHS::FastCGI::Stopper::DESTROY {
+    my $self = shift;
+    kill 'TERM', $self->{pid};
+    waitpid $self->{pid}, 0;
+}
+
 # Starts the responder on $path in a child; returns its pid.
 sub start_fastcgi {
     my $path = shift;

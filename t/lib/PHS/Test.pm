@@ -10,7 +10,8 @@ use File::Temp qw(tempdir);
 use Apache::Test ();
 
 our @EXPORT = qw(request port unique_marker backend_hits error_log_size
-                 error_log_since access_log_line configtest start_httpd);
+                 error_log_since access_log_line configtest start_httpd
+                 start_from_environment);
 
 my $config = Apache::Test::config();
 my $vars = $config->{vars};
@@ -201,6 +202,22 @@ sub start_httpd {
     };
     $server->{graceful} = sub { `"$httpd" -f "$file" -k graceful 2>&1` };
     return $server;
+}
+
+# A server configured from PostHog's environment (PostHogMode test, so no
+# secret key is needed) with `$lines`, in front of the suite's backend.
+sub start_from_environment {
+    my $lines = shift;
+    my $backend = port('backend');
+    return start_httpd(<<"CONF");
+LoadModule proxy_module \@MODULES\@/mod_proxy.so
+LoadModule proxy_http_module \@MODULES\@/mod_proxy_http.so
+PostHogSecure On
+PostHogMode test
+PostHogFromEnvironment On
+$lines
+ProxyPass / http://127.0.0.1:$backend/
+CONF
 }
 
 1;
