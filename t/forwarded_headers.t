@@ -23,7 +23,7 @@ my @forged = ('X-Forwarded-For' => '6.6.6.6', 'X-Forwarded-Proto' => 'https',
 # Headers the backend must never get from a client.
 my @removed = qw(XFPORT FWD CF TCI XCI XCCI FCI XFSSL UXFF UXRI);
 
-plan tests => 58 + 5 * @removed;
+plan tests => 71 + 6 * @removed;
 
 # What the backend's log shows for the request with marker $m.
 sub arrived {
@@ -116,6 +116,41 @@ sub none_forged {
     ok t_cmp($got->{XFF}, '127.0.0.3', 'ProxyAddHeaders Off: X-Forwarded-For is the client, once');
     ok t_cmp($got->{XFH}, '-', 'ProxyAddHeaders Off: no X-Forwarded-Host at all');
     ok t_cmp($got->{XFS}, '-', 'ProxyAddHeaders Off: no X-Forwarded-Server at all');
+}
+
+# PostHogSecure Off in a location: the forged headers still go (they go
+# vhost-wide, before the location is known), and the module sends none of
+# its own there; mod_proxy adds its X-Forwarded-For.  A few forged fields
+# (each one remembered by the pass over the fields) and many (looked for
+# again).
+for my $set (['a few', 'X-Forwarded-For' => '6.6.6.6', 'X-Real-IP' => '6.6.6.6',
+              'X-Forwarded-Proto' => 'https', 'Forwarded' => 'for=6.6.6.6'],
+             ['many', @forged]) {
+    my ($what, @headers) = @$set;
+    my ($r, $m) = send_via('fwd', '127.0.0.3', '/capture/module-off', @headers);
+    ok t_cmp($r->{status}, 200, "PostHogSecure Off location, $what forged: passes");
+    my $got = arrived($m);
+    ok t_cmp($got->{XFF}, '127.0.0.3', "Off location, $what: X-Forwarded-For is mod_proxy's alone");
+    ok t_cmp($got->{XRI}, '-', "Off location, $what: no X-Real-IP at all");
+    ok t_cmp($got->{XFP}, '-', "Off location, $what: no X-Forwarded-Proto at all");
+    ok t_cmp($got->{FWD}, '-', "Off location, $what: no Forwarded");
+}
+none_forged(arrived((send_via('fwd', '127.0.0.3', '/capture/module-off', @forged))[1]),
+            'Off location');
+
+# The same field on several lines and in other spellings (httpd joins
+# them into one): one line of each reaches the backend, the module's.
+{
+    my ($r, $m) = send_via('fwd', '127.0.0.3', '/capture/',
+                           'x-forwarded-proto' => 'https',
+                           'X-FORWARDED-PROTO' => 'https',
+                           'x-real-ip' => '6.6.6.6',
+                           'X-Forwarded-For' => '6.6.6.6',
+                           'x-forwarded-for' => '7.7.7.7');
+    my $got = arrived($m);
+    ok t_cmp($got->{XFP}, 'http', 'repeated lines: X-Forwarded-Proto is the module\'s, once');
+    ok t_cmp($got->{XRI}, '127.0.0.3', 'lower-case x-real-ip: replaced by the client');
+    ok t_cmp($got->{XFF}, '127.0.0.3', 'repeated lines: X-Forwarded-For is the client, once');
 }
 
 # Oversized and malformed values: dropped, never passed on.

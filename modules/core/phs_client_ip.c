@@ -172,22 +172,8 @@ typedef struct {
     int canonical;      /* the entry is its address's canonical text */
 } entry_t;
 
-/* A ':' among the first five bytes of an address's text: IPv6 text has
- * one there (a group is at most four digits), a dotted quad has none. */
-static int colon_leads(phs_span_t text)
-{
-    apr_size_t i;
-
-    for (i = 0; i < text.len && i < 5; i++)
-        if (text.start[i] == ':')
-            return 1;
-    return 0;
-}
-
 /* One (trimmed) entry: its address, and for RFC 7239 its scheme.  The
- * common entry is a bare address; one that parses as IPv4 is canonical
- * when it is a dotted quad, which IPv4-mapped IPv6 text is not: that has
- * a ':' within its first five bytes. */
+ * common entry is a bare dotted quad, canonical as it stands. */
 static int entry_parse(const phs_trust_t *trust, phs_span_t text,
                        entry_t *entry)
 {
@@ -195,10 +181,9 @@ static int entry_parse(const phs_trust_t *trust, phs_span_t text,
     if (trust->rfc7239)
         return phs_forwarded_element_parse(text.start, text.len, &entry->ip,
                                            &entry->https);
-    if (!phs_ip_parse(text.start, text.len, &entry->ip))
-        return phs_forwarded_entry_parse(text.start, text.len, &entry->ip);
-    entry->canonical = phs_ip_is_v4(&entry->ip) && !colon_leads(text);
-    return 1;
+    if (phs_ip_parse_dotted_quad(text.start, text.len, &entry->ip))
+        return entry->canonical = 1;
+    return phs_forwarded_entry_parse(text.start, text.len, &entry->ip);
 }
 
 /* Whether the hop that wrote the entry at `position` (1 = rightmost) is

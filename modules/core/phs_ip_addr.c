@@ -27,13 +27,21 @@ static void ip_to_words(const phs_ip_t *ip, apr_uint16_t words[8])
     }
 }
 
-/* Each hex digit's value plus one, 0 for anything else: a table lookup a
- * byte, where most of the IPv6 parser's time went on a long list. */
-static const unsigned char hex_plus_one[256] = {
-    ['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6,
-    ['6'] = 7, ['7'] = 8, ['8'] = 9, ['9'] = 10,
-    ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
-    ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+/* Each hex digit's value, 0xff for anything else: a table lookup a byte,
+ * where most of the IPv6 parser's time went on a long list. */
+static const unsigned char hex_value[256] = {
+#define HEX_NONE_16 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, \
+                    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff
+    HEX_NONE_16, HEX_NONE_16, HEX_NONE_16,
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xff, 10, 11, 12, 13, 14, 15, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xff, 0xff,
+    HEX_NONE_16,
+    0xff, 10, 11, 12, 13, 14, 15, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xff, 0xff,
+    HEX_NONE_16, HEX_NONE_16, HEX_NONE_16, HEX_NONE_16, HEX_NONE_16,
+    HEX_NONE_16, HEX_NONE_16, HEX_NONE_16, HEX_NONE_16
+#undef HEX_NONE_16
 };
 
 /* One octet at *s (of a dotted quad, or a prefix length): 1 to 3 digits,
@@ -86,76 +94,94 @@ static int parse_v4(const char *text, apr_size_t len, apr_uint32_t *out)
     return 1;
 }
 
-/* The address of `count` groups with the zeros of a "::" at `gap` (-1:
- * none), built in place; 0 when the groups cannot make one.  "::" stands
- * for at least one zero group (RFC 4291 2.2). */
-static int place_groups(unsigned groups[8], int count, int gap,
-                        phs_ip_t *out)
-{
-    int i;
+/* The groups gathered so far, a 128-bit value 16 bits at a time. */
+#define PUSH_GROUP(hi, lo, group) \
+    ((hi) = (hi) << 16 | (lo) >> 48, (lo) = (lo) << 16 | (group))
 
-    if (gap < 0 ? count != 8 : count > 7)
-        return 0;
-    if (gap >= 0) {
-        /* The groups after "::" move to the end, the last first. */
-        for (i = 1; i <= count - gap; i++)
-            groups[8 - i] = groups[count - i];
-        for (i = gap; i < gap + 8 - count; i++)
-            groups[i] = 0;
+/* v moved left by `groups` 16-bit groups, 0 to 8. */
+static void shift_groups(phs_ip_t *v, int groups)
+{
+    unsigned bits = 16u * (unsigned)groups;
+
+    if (bits >= 64) {
+        v->hi = bits < 128 ? v->lo << (bits - 64) : 0;
+        v->lo = 0;
     }
-    out->hi = (apr_uint64_t)groups[0] << 48 | (apr_uint64_t)groups[1] << 32
-              | (apr_uint64_t)groups[2] << 16 | groups[3];
-    out->lo = (apr_uint64_t)groups[4] << 48 | (apr_uint64_t)groups[5] << 32
-              | (apr_uint64_t)groups[6] << 16 | groups[7];
-    return 1;
+    else if (bits > 0) {
+        v->hi = v->hi << bits | v->lo >> (64 - bits);
+        v->lo <<= bits;
+    }
 }
 
 /* RFC 4291 section 2.2 text forms: 1-4 hex digits per group, at most one
- * "::", optionally an IPv4 dotted quad as the last 32 bits. */
+ * "::" (at least one zero group), optionally an IPv4 dotted quad as the
+ * last 32 bits.  The groups before a "::" and after it are gathered apart,
+ * the first moved up at the end.  A copy ending in a NUL, which no digit,
+ * ':' or '.' is, lets the scan run without a bound check. */
 static int parse_v6(const char *text, apr_size_t len, phs_ip_t *out)
 {
-    const unsigned char *s = (const unsigned char *)text, *end = s + len;
-    unsigned groups[8];
+    unsigned char buf[PHS_IP_TEXT_MAX];
+    const unsigned char *s = buf, *end;
+    phs_ip_t head = { 0, 0 };
+    apr_uint64_t hi = 0, lo = 0;
     int count = 0, gap = -1;
 
-    if (len >= 2 && s[0] == ':' && s[1] == ':') {
+    if (len >= sizeof(buf))
+        return 0;
+    end = buf + len;
+    memcpy(buf, text, len);
+    buf[len] = '\0';
+    if (s[0] == ':' && s[1] == ':') {
         gap = 0;
         s += 2;
     }
-    while (s < end) {
+    while (*s) {
         const unsigned char *start = s;
         unsigned group = 0, digit;
 
-        while (s < end && (digit = hex_plus_one[*s]) != 0) {
-            group = group << 4 | (digit - 1);
+        while ((digit = hex_value[*s]) < 16) {
+            group = group << 4 | digit;
             s++;
         }
-        if (s < end && *s == '.') {
+        if (*s == '.') {
             apr_uint32_t v4;
 
             if (count > 6 || !parse_v4((const char *)start,
                                        (apr_size_t)(end - start), &v4))
                 return 0;
-            groups[count++] = v4 >> 16;
-            groups[count++] = v4 & 0xffff;
+            PUSH_GROUP(hi, lo, v4 >> 16);
+            PUSH_GROUP(hi, lo, v4 & 0xffff);
+            count += 2;
+            s = end;
             break;
         }
         if (s == start || s - start > 4 || count == 8)
             return 0;
-        groups[count++] = group;
-        if (s == end)
+        PUSH_GROUP(hi, lo, group);
+        count++;
+        if (!*s)
             break;
         /* A single ':' must be followed by another group. */
-        if (*s++ != ':' || s == end)
+        if (*s++ != ':' || !*s)
             return 0;
         if (*s == ':') {
             if (gap >= 0)
                 return 0;
             gap = count;
+            head.hi = hi;
+            head.lo = lo;
+            hi = lo = 0;
             s++;
         }
     }
-    return place_groups(groups, count, gap, out);
+    /* A NUL inside the text stops the scan short of its end. */
+    if (s != end || (gap < 0 ? count != 8 : count > 7))
+        return 0;
+    if (gap > 0)
+        shift_groups(&head, 8 - gap);
+    out->hi = head.hi | hi;
+    out->lo = head.lo | lo;
+    return 1;
 }
 
 /* Out of line, so that its frame (and stack guard) is not paid by every
@@ -165,20 +191,26 @@ __attribute__((noinline))
 #endif
 static int parse_v6_apart(const char *text, apr_size_t len, phs_ip_t *out)
 {
-    return memchr(text, ':', len) && parse_v6(text, len, out);
+    return parse_v6(text, len, out);
+}
+
+int phs_ip_parse_dotted_quad(const char *text, apr_size_t len,
+                             phs_ip_t *out)
+{
+    apr_uint32_t v4;
+
+    if (!parse_v4(text, len, &v4))
+        return 0;
+    ip_from_v4(v4, out);
+    return 1;
 }
 
 int phs_ip_parse(const char *text, apr_size_t len, phs_ip_t *out)
 {
-    apr_uint32_t v4;
-
     /* A text that parses as IPv4 has no ':'; trying it first spares the
      * common case a scan for one. */
-    if (parse_v4(text, len, &v4)) {
-        ip_from_v4(v4, out);
-        return 1;
-    }
-    return parse_v6_apart(text, len, out);
+    return phs_ip_parse_dotted_quad(text, len, out)
+           || parse_v6_apart(text, len, out);
 }
 
 static void ip_mask(phs_ip_t *ip, unsigned bits)

@@ -31,6 +31,10 @@ static APR_INLINE int phs_ip_is_v4(const phs_ip_t *ip)
  * IPv6 address (RFC 4291 text form, embedded IPv4 tail allowed).  No
  * brackets, port, zone id or prefix.  Returns 1 on success, 0 otherwise. */
 int phs_ip_parse(const char *text, apr_size_t len, phs_ip_t *out);
+/* The same for `a.b.c.d` alone: 1 when the text is a dotted quad, which is
+ * its address's canonical text (IPv4-mapped IPv6 text is not). */
+int phs_ip_parse_dotted_quad(const char *text, apr_size_t len,
+                             phs_ip_t *out);
 
 /* Parses one allow-list token: an address, or address/prefix with the prefix
  * in decimal (0..32 for IPv4, 0..128 for IPv6).  Host bits are allowed and

@@ -221,10 +221,6 @@ static int use_client(request_rec *r, const phs_server_conf_t *conf,
     return 1;
 }
 
-/* The fields a pass over a request removes with one unset each; more
- * than this (a hostile request) and the strip looks for them again. */
-#define STRIP_KEYS_MAX 8
-
 /* What the request says about its client, found in one pass over its
  * fields: the client-IP header (its lines joined, as apr_table_getm), the
  * proto header's first line, and the fields that must go. */
@@ -232,10 +228,7 @@ typedef struct {
     const char *client_ip;
     const char *proto;
     int upgrade;                /* for mod_phs_raw_response */
-    int strip;                  /* fields to remove: in strip_keys up to
-                                   STRIP_KEYS_MAX */
-    const char *strip_keys[STRIP_KEYS_MAX];
-    unsigned char strip_roles[STRIP_KEYS_MAX];
+    phs_strip_fields_t strip;
 } client_fields_t;
 
 static void read_fields(request_rec *r, const phs_server_conf_t *conf,
@@ -246,7 +239,7 @@ static void read_fields(request_rec *r, const phs_server_conf_t *conf,
     int i, lines = 0;
 
     out->client_ip = out->proto = NULL;
-    out->upgrade = out->strip = 0;
+    out->upgrade = out->strip.count = 0;
     for (i = 0; i < fields->nelts; i++) {
         unsigned roles;
 
@@ -260,11 +253,14 @@ static void read_fields(request_rec *r, const phs_server_conf_t *conf,
         if (roles & PHS_FIELD_UPGRADE)
             out->upgrade = 1;
         if (roles & PHS_FIELD_STRIP) {
-            if (out->strip < STRIP_KEYS_MAX) {
-                out->strip_keys[out->strip] = field[i].key;
-                out->strip_roles[out->strip] = (unsigned char)roles;
+            phs_strip_fields_t *strip = &out->strip;
+
+            if (strip->count < PHS_STRIP_FIELDS_MAX) {
+                strip->key[strip->count] = field[i].key;
+                strip->index[strip->count] = i;
+                strip->roles[strip->count] = (unsigned char)roles;
             }
-            out->strip++;
+            strip->count++;
         }
     }
     if (lines > 1)
@@ -340,9 +336,6 @@ int phs_client_ip_resolve(request_rec *r)
         state->forwarded_received = fields.client_ip;
         state->proto_received = fields.proto;
     }
-    if (fields.strip)
-        phs_forwarded_headers_strip(r, fields.strip <= STRIP_KEYS_MAX
-                                       ? fields.strip_keys : NULL,
-                                    fields.strip_roles, fields.strip);
+    phs_forwarded_headers_strip(r, &fields.strip);
     return DECLINED;
 }

@@ -27,17 +27,35 @@ enum {
                                    a signed-IP header, and with
                                    PostHogForwardedHeaders rewrite a
                                    forwarded one, in any spelling */
-    PHS_FIELD_SIGNED_IP = 16    /* a signed-IP header (counted) */
+    PHS_FIELD_SIGNED_IP = 16,   /* a signed-IP header (counted) */
+    /* With rewrite, the three the module sends, in any case: */
+    PHS_FIELD_SENT_FOR = 32,    /* X-Forwarded-For */
+    PHS_FIELD_SENT_REAL_IP = 64, /* X-Real-IP */
+    PHS_FIELD_SENT_PROTO = 128  /* X-Forwarded-Proto */
 };
 
 /* The vhost's list of the fields above (check_config, once the header
  * directives are merged). */
 void phs_forwarded_headers_fields(phs_server_conf_t *conf);
 
-/* Removes the PHS_FIELD_STRIP fields of the request.  `keys` names `count`
- * of them found by a pass over the fields with their roles (one unset
- * each); NULL: look for them all. */
-void phs_forwarded_headers_strip(request_rec *r, const char *const *keys,
-                                 const unsigned char *roles, int count);
+/* The PHS_FIELD_STRIP fields one pass over a request's fields found:
+ * their keys, places in apr_table_elts() and roles.  Only the first
+ * PHS_STRIP_FIELDS_MAX are recorded; more (a hostile request) and the
+ * strip looks for them all again. */
+#define PHS_STRIP_FIELDS_MAX 8
+typedef struct {
+    int count;
+    const char *key[PHS_STRIP_FIELDS_MAX];
+    int index[PHS_STRIP_FIELDS_MAX];
+    unsigned char roles[PHS_STRIP_FIELDS_MAX];
+} phs_strip_fields_t;
+
+/* post_read_request, once the client is resolved: removes the fields
+ * `found` lists, or with NULL every PHS_FIELD_STRIP field of the request.
+ * With rewrite, X-Forwarded-For, X-Real-IP and X-Forwarded-Proto get the
+ * module's values now, in place where the client sent one: the fixups
+ * then find them and leave them be. */
+void phs_forwarded_headers_strip(request_rec *r,
+                                 const phs_strip_fields_t *found);
 
 #endif

@@ -16,13 +16,7 @@ const char *phs_peer_ip(request_rec *r)
     return PHS_MERGE_PTR(phs_client_state(r)->peer_ip, r->useragent_ip);
 }
 
-int phs_request_is_https(request_rec *r)
+int phs_request_tls(request_rec *r, phs_request_t *state)
 {
-    phs_request_t *state = phs_client_state(r);
-
-    if (state->forwarded_https)
-        return 1;
-    if (state->tls < 0)
-        state->tls = ap_ssl_conn_is_ssl(r->connection) != 0;
-    return state->tls;
+    return state->tls = ap_ssl_conn_is_ssl(r->connection) != 0;
 }

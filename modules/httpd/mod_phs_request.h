@@ -63,8 +63,17 @@ static APR_INLINE int phs_handler_is(const request_rec *r, const char *name)
 {
     return r->handler && r->handler[0] == name[0] && !strcmp(r->handler, name);
 }
-/* TLS on the connection, or a trusted proxy's proto header said https. */
-int phs_request_is_https(request_rec *r);
+/* TLS on the connection, asked of mod_ssl once per request. */
+int phs_request_tls(request_rec *r, phs_request_t *state);
+/* TLS on the connection, or a trusted proxy's proto header said https;
+ * inline: five hooks ask. */
+static APR_INLINE int phs_request_is_https(request_rec *r)
+{
+    phs_request_t *state = phs_client_state(r);
+
+    return state->forwarded_https
+           || (state->tls >= 0 ? state->tls : phs_request_tls(r, state));
+}
 /* The address the client-IP walk started from (for logs). */
 const char *phs_peer_ip(request_rec *r);
 
