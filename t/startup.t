@@ -11,7 +11,7 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use PHS::Test;
 
-plan tests => 12;
+plan tests => 14;
 
 my $key = join '', map { sprintf '%02x', $_ * 7 % 256 } 1 .. 32;
 my $warned = <<"CONF";
@@ -112,4 +112,34 @@ CONF
     ok t_cmp(request(port => $server->{port}, path => '/', from => '127.0.0.3')->{status},
              403, 'an address in none is denied');
     $server->{stop}->();
+}
+
+# A test that dies leaves no server behind: the one start_httpd gave it
+# is stopped as the test process exits (a forked test here, which dies
+# with its server running).
+{
+    my $port;
+    pipe my $reader, my $writer or die $!;
+    my $pid = fork // die "fork: $!";
+    if (!$pid) {
+        close $reader;
+        my $server = start_httpd("PostHogSecure On\nPostHogHTTPSRedirect Off\n");
+        print $writer "$server->{port}\n";
+        close $writer;
+        open STDERR, '>', '/dev/null';
+        die "a test dying with its server running\n";
+    }
+    close $writer;
+    chomp($port = <$reader> // '');
+    waitpid $pid, 0;
+    ok t_cmp($port, qr/^\d+$/, 'the dying test had started its server');
+    my $open = 1;
+    for (1 .. 200) {
+        last unless $open = IO::Socket::IP->new(PeerHost => '127.0.0.1',
+                                                PeerPort => $port, Proto => 'tcp');
+        close $open;
+        select undef, undef, undef, 0.025;
+    }
+    ok t_cmp($open ? 'still answers' : 'stopped', 'stopped',
+             'and the server stopped when the test died');
 }

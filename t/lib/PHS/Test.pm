@@ -191,6 +191,15 @@ sub start_httpd {
                                           PeerPort => $port, Proto => 'tcp');
         select undef, undef, undef, 0.025;
     }
+    # Stopped by its parent's pid even when the test dies first, after its
+    # directory (config and pid file) is gone: see DESTROY below.  The
+    # port listens before the pid file is written.
+    bless $server, 'PHS::Test::Server';
+    $server->{owner} = $$;
+    for (1 .. 200) {
+        last if $server->{pid} = read_pid("$dir/httpd.pid");
+        select undef, undef, undef, 0.025;
+    }
     die "httpd on $port does not answer" unless $up;
     close $up;
     $server->{stop} = sub {
@@ -199,9 +208,26 @@ sub start_httpd {
             last unless -e "$dir/httpd.pid";
             select undef, undef, undef, 0.025;
         }
+        $server->{stopped} = 1;
     };
     $server->{graceful} = sub { `"$httpd" -f "$file" -k graceful 2>&1` };
     return $server;
+}
+
+sub read_pid {
+    my $file = shift;
+    open my $fh, '<', $file or return undef;
+    my ($pid) = <$fh> =~ /(\d+)/;
+    return $pid;
+}
+
+# A server a test did not stop (it died, or forgot): its parent is sent
+# TERM, httpd's stop, by the process that started it.
+sub PHS::Test::Server::DESTROY {
+    my $server = shift;
+    return if $server->{stopped} || !$server->{pid} || $$ != $server->{owner};
+    kill 'TERM', $server->{pid};
+    $server->{stopped} = 1;
 }
 
 # A server configured from PostHog's environment (PostHogMode test, so no
