@@ -254,6 +254,8 @@ static int model_node(apr_pool_t *p, const char *value, phs_ip_t *ip)
     else
         colon = strchr(value, ':');
     if (colon && colon[1] == '_' && !strchr(colon + 1, ':')) {
+        if (!colon[2])
+            return 0;
         for (c = colon + 2; *c; c++)
             if (!apr_isalnum(*c) && !strchr("._-", *c))
                 return 0;

@@ -111,6 +111,9 @@ static int node_parse(phs_span_t node, phs_ip_t *out)
                 ? colon + 1 : NULL;
     if (colon && colon + 1 < node.start + node.len && colon[1] == '_'
         && !memchr(colon + 1, ':', (apr_size_t)(node.start + node.len - colon - 1))) {
+        /* RFC 7239 6.3: "_" and at least one more character. */
+        if ((apr_size_t)(colon - node.start) + 2 >= node.len)
+            return 0;
         for (i = (apr_size_t)(colon - node.start) + 2; i < node.len; i++)
             if (!apr_isalnum(node.start[i]) && !strchr("._-", node.start[i]))
                 return 0;

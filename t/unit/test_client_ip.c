@@ -130,6 +130,9 @@ static const walk_case_t cases[] = {
     { RFC_LIST, "10.0.0.1", "for=\"192.0.2.43:47011\"", F, "192.0.2.43", NULL },
     { RFC_LIST, "10.0.0.1", "for=\"192.0.2.43:_port\"", F, "192.0.2.43", NULL },
     { RFC_LIST, "10.0.0.1", "for=\"[2001:db8::5]:_x\"", F, "2001:db8::5", NULL },
+    /* obfport = "_" 1*(ALPHA / DIGIT / "." / "_" / "-"): `_` alone is none. */
+    { RFC_LIST, "10.0.0.1", "for=\"192.0.2.43:_\"", U, NULL, NULL },
+    { RFC_LIST, "10.0.0.1", "for=\"[2001:db8::5]:_\"", U, NULL, NULL },
     /* PHS_FORWARDED_NODE_MAX: 61 bytes read, a longer obfuscated port not. */
     { RFC_LIST, "10.0.0.1", "for=\"192.0.2.43:_ppppppppppppppppppppppppppppppppppppppppppppppppp\"", F, "192.0.2.43", NULL },
     { RFC_LIST, "10.0.0.1", "for=\"192.0.2.43:_pppppppppppppppppppppppppppppppppppppppppppppppppp\"", U, NULL, NULL },
