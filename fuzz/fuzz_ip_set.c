@@ -4,9 +4,10 @@
  *
  * Input: lines.  Each line is a list (text after '#' is a comment) for
  * phs_ip_set_add_list; a blank line seals the set and checks it (adding
- * after a seal is allowed); "!N" adds 2^N generated IPv4 blocks (N <= 12).
- * The whole input, loaded as a file, must give the same answers, or be refused
- * naming the first bad line (a "!N" line is a bad token there). */
+ * after a seal is allowed); "!N" adds 2^N generated IPv4 blocks, "~N" 2^N
+ * generated IPv6 ones (N <= 12).  The whole input, loaded as a file, must
+ * give the same answers, or be refused naming the first bad line (a "!N"
+ * or "~N" line is a bad token there). */
 #include "fuzz.h"
 
 #include <stdlib.h>
@@ -55,10 +56,16 @@ typedef struct {
     apr_uint32_t first, last;
 } v4_range_t;
 
+/* A generated IPv6 range. */
+typedef struct {
+    phs_ip_t first, last;
+} v6_range_t;
+
 typedef struct {
     phs_ip_set_t *set;
     apr_array_header_t *blocks;    /* phs_cidr_t, the blocks of the lists */
     apr_array_header_t *generated; /* v4_range_t, the blocks of "!N" */
+    apr_array_header_t *generated6; /* v6_range_t, the blocks of "~N" */
     apr_array_header_t *probes;    /* phs_ip_t, addresses to look up */
     int first_refused_line;        /* that a file load refuses (a bad list
                                       or a "!N"), 1-based; 0: none */
@@ -78,6 +85,25 @@ static int generated_contains(const apr_array_header_t *generated,
     return 0;
 }
 
+static int ip_not_above(const phs_ip_t *a, const phs_ip_t *b)
+{
+    return a->hi < b->hi || (a->hi == b->hi && a->lo <= b->lo);
+}
+
+FUZZ_MODEL_HOT_LOOP
+static int generated6_contains(const apr_array_header_t *generated,
+                               const phs_ip_t *ip)
+{
+    const v6_range_t *range = (const v6_range_t *)generated->elts;
+    int i;
+
+    for (i = 0; i < generated->nelts; i++)
+        if (ip_not_above(&range[i].first, ip)
+            && ip_not_above(ip, &range[i].last))
+            return 1;
+    return 0;
+}
+
 static int naive_contains(const set_model_t *m, const phs_ip_t *ip)
 {
     const phs_cidr_t *block = (const phs_cidr_t *)m->blocks->elts;
@@ -89,12 +115,14 @@ static int naive_contains(const set_model_t *m, const phs_ip_t *ip)
             return 1;
     }
     return phs_ip_is_v4(ip)
-           && generated_contains(m->generated, (apr_uint32_t)ip->lo);
+           ? generated_contains(m->generated, (apr_uint32_t)ip->lo)
+           : generated6_contains(m->generated6, ip);
 }
 
 static apr_size_t model_block_count(const set_model_t *m)
 {
-    return (apr_size_t)m->blocks->nelts + (apr_size_t)m->generated->nelts;
+    return (apr_size_t)m->blocks->nelts + (apr_size_t)m->generated->nelts
+           + (apr_size_t)m->generated6->nelts;
 }
 
 static int is_list_separator(char c)
@@ -179,6 +207,46 @@ static void add_bulk(set_model_t *m, const char *digits)
     }
 }
 
+static void add_generated6(set_model_t *m, phs_ip_t ip, unsigned prefix)
+{
+    v6_range_t *range = apr_array_push(m->generated6);
+    phs_cidr_t block;
+
+    block.base = fuzz_ip_masked(ip, prefix);
+    block.bits = prefix;
+    range->first = block.base;
+    range->last = ip_block_last(&block);
+    phs_ip_set_add(m->set, &block);
+}
+
+/* "~N": 2^N generated IPv6 blocks, N at most 12, in 2000::/3 (never the
+ * IPv4-mapped space).  Each of the set's tables gets its share: /32 to
+ * /64 prefixes (the ranges on /64 boundaries), and /65 to /128 ones; a
+ * quarter packed around a few anchors, for crowded buckets. */
+static void add_bulk6(set_model_t *m, const char *digits)
+{
+    enum { MAX_POWER = 12, ANCHORS = 8, CLUSTER_SPAN = 1 << 12 };
+    apr_uint64_t anchor[ANCHORS];
+    long power = strtol(digits, NULL, 10);
+    unsigned i, count = power >= 0 && power <= MAX_POWER ? 1u << power : 0;
+
+    for (i = 0; i < ANCHORS; i++)
+        anchor[i] = next_random(&m->rng);
+    for (i = 0; i < count; i++) {
+        apr_uint64_t r = next_random(&m->rng), lo = next_random(&m->rng);
+        phs_ip_t ip;
+        unsigned prefix;
+
+        ip.hi = r % 4 ? next_random(&m->rng)
+                      : anchor[r % ANCHORS] + ((r >> 8) % CLUSTER_SPAN << 16);
+        ip.hi = (ip.hi & ~(APR_UINT64_C(7) << 61)) | APR_UINT64_C(1) << 61;
+        ip.lo = lo;
+        prefix = (r >> 32) % 2 ? 32 + (unsigned)((r >> 40) % 33)
+                               : 65 + (unsigned)((r >> 40) % 64);
+        add_generated6(m, ip, prefix);
+    }
+}
+
 static void add_probe(set_model_t *m, phs_ip_t ip)
 {
     APR_ARRAY_PUSH(m->probes, phs_ip_t) = ip;
@@ -237,6 +305,17 @@ static void collect_probes(apr_pool_t *p, set_model_t *m)
 
         add_edge_probes(m, v4_address(r->first), v4_address(r->last));
         add_probe(m, v4_address((apr_uint32_t)next_random(&m->rng)));
+    }
+    n = m->generated6->nelts;
+    for (i = 0; n && i < SAMPLED; i++) {
+        const v6_range_t *r = &APR_ARRAY_IDX(m->generated6,
+            next_random(&m->rng) % (apr_uint64_t)n, v6_range_t);
+        phs_ip_t near = r->first;
+
+        add_edge_probes(m, r->first, r->last);
+        /* The same /64, elsewhere in it. */
+        near.lo = next_random(&m->rng);
+        add_probe(m, near);
     }
 }
 
@@ -341,8 +420,11 @@ static const char *set_line(apr_pool_t *p, set_model_t *m, char *line,
 {
     if (!*line)
         return seal_and_compare(p, m);
-    if (line[0] == '!' && apr_isdigit(line[1])) {
-        add_bulk(m, line + 1);
+    if ((line[0] == '!' || line[0] == '~') && apr_isdigit(line[1])) {
+        if (line[0] == '!')
+            add_bulk(m, line + 1);
+        else
+            add_bulk6(m, line + 1);
         if (!m->first_refused_line)
             m->first_refused_line = line_no;
         return NULL;
@@ -372,6 +454,7 @@ const char *phs_check_ip_set(apr_pool_t *p, const char *data, size_t size)
     m.set = phs_ip_set_make(p);
     m.blocks = apr_array_make(p, 64, sizeof(phs_cidr_t));
     m.generated = apr_array_make(p, 64, sizeof(v4_range_t));
+    m.generated6 = apr_array_make(p, 64, sizeof(v6_range_t));
     m.probes = apr_array_make(p, 64, sizeof(phs_ip_t));
     m.rng = seed_of(data, size);
     for (i = 0; i < lines->nelts; i++) {
