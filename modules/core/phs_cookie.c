@@ -266,14 +266,15 @@ const char *phs_cookie_pattern_check(apr_pool_t *p, const char *pattern)
         if (c == '*')
             return apr_psprintf(p, "'%s' is not a cookie name pattern: '*' "
                                 "is allowed only at the end (prefix match)",
-                                pattern);
+                                phs_text_quote(p, pattern, strlen(pattern)));
         if (!phs_is_tchar(c))
             return apr_psprintf(p, "'%s' is not a cookie name pattern: "
                                 "byte 0x%02x at position %" APR_SIZE_T_FMT
                                 " is not allowed in a cookie name (no space, "
                                 "control character or any of "
                                 "()<>@,;:\\\"/[]?={})",
-                                pattern, c, i + 1);
+                                phs_text_quote(p, pattern, strlen(pattern)), c,
+                                i + 1);
     }
     return NULL;
 }

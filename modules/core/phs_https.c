@@ -1,4 +1,5 @@
 #include "phs_https.h"
+#include "phs_text.h"
 
 #include <apr_fnmatch.h>
 #include <apr_lib.h>
@@ -89,7 +90,7 @@ const char *phs_hsts_check(apr_pool_t *p, const char *value)
             continue;
         return apr_psprintf(p, "'%s' in '%s' is not max-age=SECONDS, "
                             "includeSubDomains or preload (each once)",
-                            token, value);
+                            phs_text_quote(p, token, strlen(token)), value);
     }
     if (!max_age)
         return apr_psprintf(p, "'%s' has no max-age=SECONDS", value);

@@ -1,4 +1,5 @@
 #include "phs_path_set.h"
+#include "phs_text.h"
 
 #include <apr_strings.h>
 #include <apr_lib.h>
@@ -99,7 +100,8 @@ const char *phs_path_set_add(phs_path_set_t *set, const char *entry)
                             "joined by '/' (e, api/surveys, "
                             "!flags/definitions), without a leading or "
                             "trailing '/', '.' or '..' segments, '\\', "
-                            "'%%', '?', '#' or spaces", entry);
+                            "'%%', '?', '#' or spaces",
+                            phs_text_quote(set->pool, entry, strlen(entry)));
     for (;; path = end + 1) {
         end = strchr(path, '/');
         node = child(set->pool, node, path,
@@ -109,7 +111,8 @@ const char *phs_path_set_add(phs_path_set_t *set, const char *entry)
     }
     if (node->verdict != ENTRY_NONE && node->verdict != verdict)
         return apr_psprintf(set->pool, "'%s' contradicts an entry given "
-                            "before", entry);
+                            "before",
+                            phs_text_quote(set->pool, entry, strlen(entry)));
     if (node->verdict == ENTRY_NONE)
         set->entries++;
     node->verdict = verdict;

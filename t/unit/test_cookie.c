@@ -4,6 +4,7 @@
 #include "tap.h"
 #include "phs_cookie.h"
 #include "phs_raw_response.h"
+#include "phs_text.h"
 
 #include <stdlib.h>
 
@@ -716,7 +717,9 @@ static void test_pattern_check(apr_pool_t *p)
     }
     for (i = 0; i < COUNT(bad); i++) {
         const char *err = phs_cookie_pattern_check(p, bad[i]);
-        const char *quoted = apr_pstrcat(p, "'", bad[i], "'", NULL);
+        /* Named as a log line shows it: no raw control or non-ASCII byte. */
+        const char *quoted = apr_pstrcat(p, "'", phs_text_quote(p, bad[i],
+                                         strlen(bad[i])), "'", NULL);
 
         tap_ok(err != NULL, "pattern '%s' is rejected", printable(p, bad[i]));
         tap_ok(err && strstr(err, quoted), "the error names '%s': %s",
