@@ -117,7 +117,9 @@ static void shift_groups(phs_ip_t *v, int groups)
  * "::" (at least one zero group), optionally an IPv4 dotted quad as the
  * last 32 bits.  The groups before a "::" and after it are gathered apart,
  * the first moved up at the end.  A copy ending in a NUL, which no digit,
- * ':' or '.' is, lets the scan run without a bound check. */
+ * ':' or '.' is, lets the scan run without a bound check.  Out of line,
+ * so that an IPv4 parse pays not its frame and stack guard. */
+PHS_NOINLINE
 static int parse_v6(const char *text, apr_size_t len, phs_ip_t *out)
 {
     unsigned char buf[PHS_IP_TEXT_MAX];
@@ -184,16 +186,6 @@ static int parse_v6(const char *text, apr_size_t len, phs_ip_t *out)
     return 1;
 }
 
-/* Out of line, so that its frame (and stack guard) is not paid by every
- * IPv4 parse. */
-#if defined(__GNUC__)
-__attribute__((noinline))
-#endif
-static int parse_v6_apart(const char *text, apr_size_t len, phs_ip_t *out)
-{
-    return parse_v6(text, len, out);
-}
-
 int phs_ip_parse_dotted_quad(const char *text, apr_size_t len,
                              phs_ip_t *out)
 {
@@ -210,7 +202,7 @@ int phs_ip_parse(const char *text, apr_size_t len, phs_ip_t *out)
     /* A text that parses as IPv4 has no ':'; trying it first spares the
      * common case a scan for one. */
     return phs_ip_parse_dotted_quad(text, len, out)
-           || parse_v6_apart(text, len, out);
+           || parse_v6(text, len, out);
 }
 
 static void ip_mask(phs_ip_t *ip, unsigned bits)

@@ -11,6 +11,14 @@
 #include <apr_pools.h>
 #include <apr_tables.h>
 
+/* Kept out of line: the caller's common early return then pays no frame
+ * or stack guard for the work it skips. */
+#if defined(__GNUC__)
+#define PHS_NOINLINE __attribute__((noinline))
+#else
+#define PHS_NOINLINE
+#endif
+
 /* A byte range, not NUL-terminated. */
 typedef struct {
     const char *start;

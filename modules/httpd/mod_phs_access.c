@@ -273,10 +273,9 @@ int phs_access_check(request_rec *r)
  * ErrorDocument, a CGI's local Location or a DirectoryIndex reach what the
  * client was refused.  Each is decided here, as soon as its location is
  * known, whatever ran before. */
-int phs_access_check_derived(request_rec *r)
+PHS_NOINLINE
+static int check_derived(request_rec *r)
 {
-    if ((!r->main && !r->prev) || !phs_access_enabled(r))
-        return DECLINED;
     /* A refused request runs no handler: what follows it is the
      * ErrorDocument httpd sends for the 403, the admin's page for it. */
     if (r->prev && is_refused(r->prev)) {
@@ -287,6 +286,12 @@ int phs_access_check_derived(request_rec *r)
         return DECLINED;
     }
     return check(r);
+}
+
+int phs_access_check_derived(request_rec *r)
+{
+    return (r->main || r->prev) && phs_access_enabled(r) ? check_derived(r)
+                                                         : DECLINED;
 }
 
 /* `Satisfy Any` asks for credentials when the access phase fails, and a

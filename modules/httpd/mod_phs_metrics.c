@@ -126,14 +126,13 @@ static phs_counters_row_t *read_rows(apr_pool_t *p, int *n)
     return rows;
 }
 
-int phs_metrics_handler(request_rec *r)
+PHS_NOINLINE
+static int serve_metrics(request_rec *r)
 {
     phs_counters_row_t *rows;
     const char *text;
     int n;
 
-    if (!phs_handler_is(r, PHS_METRICS_HANDLER))
-        return DECLINED;
     r->allowed |= AP_METHOD_BIT << M_GET;
     if (r->method_number != M_GET)
         return HTTP_METHOD_NOT_ALLOWED;
@@ -145,6 +144,12 @@ int phs_metrics_handler(request_rec *r)
     if (!r->header_only)
         ap_rputs(text, r);
     return OK;
+}
+
+int phs_metrics_handler(request_rec *r)
+{
+    return phs_handler_is(r, PHS_METRICS_HANDLER) ? serve_metrics(r)
+                                                  : DECLINED;
 }
 
 /* ?auto: "PostHogSecure NAME:PORT COUNTER: N" lines. */

@@ -47,14 +47,13 @@ int phs_signed_ip_check_config(apr_pool_t *pconf, apr_pool_t *plog,
     return OK;
 }
 
-int phs_signed_ip_add(request_rec *r)
+PHS_NOINLINE
+static int add_signature(request_rec *r)
 {
-    const phs_dir_conf_t *conf = PHS_DIR_CONF(r);
     const char *key = phs_signing_key(PHS_SERVER_CONF(r->server)), *signature;
     apr_int64_t now = apr_time_sec(r->request_time);
 
-    if (!phs_headers_enabled(r) || conf->sign_client_ip != 1 || !key
-        || phs_client_state(r)->client_unknown
+    if (!key || phs_client_state(r)->client_unknown
         || !(signature = phs_client_ip_signature(r->pool, key,
                                                  r->useragent_ip, now)))
         return DECLINED;
@@ -63,4 +62,10 @@ int phs_signed_ip_add(request_rec *r)
                    apr_psprintf(r->pool, "%" APR_INT64_T_FMT, now));
     apr_table_setn(r->headers_in, PHS_CLIENT_IP_SIGNATURE_HEADER, signature);
     return DECLINED;
+}
+
+int phs_signed_ip_add(request_rec *r)
+{
+    return phs_headers_enabled(r) && PHS_DIR_CONF(r)->sign_client_ip == 1
+           ? add_signature(r) : DECLINED;
 }

@@ -154,13 +154,12 @@ static void describe_verdict(request_rec *r, const char *path,
     phs_request_state(r)->probing = 0;
 }
 
-int phs_whoami_handler(request_rec *r)
+PHS_NOINLINE
+static int serve_whoami(request_rec *r)
 {
     const char *path, *text;
     phs_json_t *json;
 
-    if (!phs_handler_is(r, PHS_WHOAMI_HANDLER))
-        return DECLINED;
     r->allowed |= AP_METHOD_BIT << M_GET;
     if (r->method_number != M_GET)
         return HTTP_METHOD_NOT_ALLOWED;
@@ -180,4 +179,10 @@ int phs_whoami_handler(request_rec *r)
     if (!r->header_only)
         ap_rputs(text, r);
     return OK;
+}
+
+int phs_whoami_handler(request_rec *r)
+{
+    return phs_handler_is(r, PHS_WHOAMI_HANDLER) ? serve_whoami(r)
+                                                 : DECLINED;
 }
