@@ -319,7 +319,11 @@ void phs_client_resolve(apr_pool_t *p, const phs_trust_t *trust,
     out->https = entry.https;
     out->source = PHS_CLIENT_FORWARDED;
     out->client = entry.ip;
-    out->client_text = apr_pstrmemdup(p, text.start, text.len);
+    /* The header's last entry (a lone one, behind one proxy) ends where
+     * the header does: it is a string already. */
+    out->client_text = text.start != buf && text.start[text.len] == '\0'
+                       ? text.start
+                       : apr_pstrmemdup(p, text.start, text.len);
     out->remainder = remainder_of(p, header, start);
     out->proxies = note.text;
 }

@@ -24,7 +24,7 @@ typedef enum {
 typedef struct {
     phs_client_source_t source;
     phs_ip_t client;        /* with PHS_CLIENT_FORWARDED */
-    char *client_text;      /* its canonical text, as phs_ip_format */
+    const char *client_text; /* its canonical text, as phs_ip_format */
     const char *remainder;  /* header entries left of the client, or NULL */
     const char *proxies;    /* the proxies consumed, peer first, or NULL */
     const char *reason;     /* with PHS_CLIENT_UNKNOWN */

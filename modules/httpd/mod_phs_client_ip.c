@@ -204,12 +204,13 @@ static int use_client(request_rec *r, const phs_server_conf_t *conf,
 {
     const char *header = conf->client_ip_header;
     apr_sockaddr_t *addr = client_sockaddr(r->pool, &client->client,
-                                           client->client_text);
+                                           (char *)client->client_text);
 
     if (!addr)
         return 0;
     r->useragent_addr = addr;
-    r->useragent_ip = client->client_text;
+    /* httpd's fields are not const; nothing writes through them. */
+    r->useragent_ip = (char *)client->client_text;
     /* With PostHogForwardedHeaders keep, as mod_remoteip leaves it: the
      * untrusted remainder; with rewrite the header goes altogether. */
     if (conf->forwarded_headers == 0 && client->remainder)
