@@ -186,22 +186,32 @@ static void add_generated(set_model_t *m, apr_uint32_t v4, unsigned prefix)
  * a second per input under the sanitizers; t/unit/test_ip_set.c
  * cross-checks those with random sets instead.  Mostly scattered single
  * addresses, the rest packed around a few anchors. */
-static void add_bulk(set_model_t *m, const char *digits)
+enum { BULK_MAX_POWER = 12, ANCHORS = 16, CLUSTER_SPAN = 1 << 12 };
+
+/* The blocks a "!N" or "~N" line adds, and the anchors they pack around. */
+static unsigned bulk_start(set_model_t *m, const char *digits,
+                           apr_uint64_t anchor[ANCHORS])
 {
-    enum { MAX_POWER = 12, ANCHORS = 16, CLUSTER_SPAN = 1 << 12 };
-    apr_uint32_t anchor[ANCHORS];
     long power = strtol(digits, NULL, 10);
-    unsigned i, count = power >= 0 && power <= MAX_POWER ? 1u << power : 0;
+    int i;
 
     for (i = 0; i < ANCHORS; i++)
-        anchor[i] = (apr_uint32_t)next_random(&m->rng);
+        anchor[i] = next_random(&m->rng);
+    return power >= 0 && power <= BULK_MAX_POWER ? 1u << power : 0;
+}
+
+static void add_bulk(set_model_t *m, const char *digits)
+{
+    apr_uint64_t anchor[ANCHORS];
+    unsigned i, count = bulk_start(m, digits, anchor);
+
     for (i = 0; i < count; i++) {
         apr_uint64_t r = next_random(&m->rng);
 
         if (r % 8)
             add_generated(m, (apr_uint32_t)(r >> 32), 32);
         else
-            add_generated(m, anchor[(r >> 8) % ANCHORS]
+            add_generated(m, (apr_uint32_t)anchor[(r >> 8) % ANCHORS]
                              + (apr_uint32_t)((r >> 32) % CLUSTER_SPAN),
                           32 - (unsigned)((r >> 16) % 3));
     }
@@ -225,13 +235,9 @@ static void add_generated6(set_model_t *m, phs_ip_t ip, unsigned prefix)
  * quarter packed around a few anchors, for crowded buckets. */
 static void add_bulk6(set_model_t *m, const char *digits)
 {
-    enum { MAX_POWER = 12, ANCHORS = 8, CLUSTER_SPAN = 1 << 12 };
     apr_uint64_t anchor[ANCHORS];
-    long power = strtol(digits, NULL, 10);
-    unsigned i, count = power >= 0 && power <= MAX_POWER ? 1u << power : 0;
+    unsigned i, count = bulk_start(m, digits, anchor);
 
-    for (i = 0; i < ANCHORS; i++)
-        anchor[i] = next_random(&m->rng);
     for (i = 0; i < count; i++) {
         apr_uint64_t r = next_random(&m->rng), lo = next_random(&m->rng);
         phs_ip_t ip;
