@@ -13,6 +13,7 @@
 #include <apr_strings.h>
 
 #include "phs_path_set.h"
+#include "phs_text.h"
 
 static const char DEFAULT_EXEMPT[] = "e i batch capture track engage s decide "
     "flags array static _health _readyz _livez messaging-preferences "
@@ -111,7 +112,8 @@ static const char *build(apr_pool_t *p, const char *list, phs_path_set_t *set,
         if ((error == NULL) != good)
             return fuzz_broken(p, "entry '%s' is %s", fuzz_shown(p, word),
                                error ? "refused" : "accepted");
-        if (error && !strstr(error, word))
+        /* Named as phs_text_quote shows it: no raw control byte. */
+        if (error && !strstr(error, phs_text_quote(p, word, strlen(word))))
             return fuzz_broken(p, "the error for '%s' does not name it",
                                fuzz_shown(p, word));
         if (!error)
