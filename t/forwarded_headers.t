@@ -23,7 +23,7 @@ my @forged = ('X-Forwarded-For' => '6.6.6.6', 'X-Forwarded-Proto' => 'https',
 # Headers the backend must never get from a client.
 my @removed = qw(XFPORT FWD CF TCI XCI XCCI FCI XFSSL UXFF UXRI);
 
-plan tests => 71 + 6 * @removed;
+plan tests => 73 + 6 * @removed;
 
 # What the backend's log shows for the request with marker $m.
 sub arrived {
@@ -217,7 +217,10 @@ none_forged(arrived((send_via('fwd', '127.0.0.3', '/capture/module-off', @forged
     ($r, $m) = send_via('fwd_rfc', '127.0.0.3', '/api/x', Forwarded => 'for=198.51.100.7');
     ok t_cmp($r->{status}, 403, 'Forwarded from an untrusted client: ignored, refused');
     ok t_cmp(backend_hits($m), 0, 'and never reached the backend');
-    for my $node ('unknown', '"_hidden"', '"[2001:db8::7"', 'garbage;x') {
+    # '"198.51.100.7:_"': an allowed address with an obfuscated port of
+    # '_' alone, which RFC 7239 does not allow.
+    for my $node ('unknown', '"_hidden"', '"[2001:db8::7"', 'garbage;x',
+                  '"198.51.100.7:_"') {
         ($r, $m) = send_via('fwd_rfc', '127.0.0.2', '/api/x',
                             Forwarded => "for=$node");
         ok t_cmp($r->{status}, 403, "Forwarded for=$node: the client is unknown, refused");

@@ -156,22 +156,22 @@ void phs_forwarded_headers_strip(request_rec *r,
     const apr_array_header_t *fields = apr_table_elts(r->headers_in);
     /* Only the signed-IP ones are counted: forged by definition. */
     int i, removed = 0;
-    unsigned placed = 0;
+    unsigned placed;
 
     if (!found || found->count > PHS_STRIP_FIELDS_MAX)
         removed = phs_fields_remove(r->headers_in, &conf->fields,
                                     PHS_FIELD_STRIP, PHS_FIELD_SIGNED_IP);
-    else if (conf->forwarded_headers != 0)
-        placed = place_sent(r, found);
-    for (i = 0; found && found->count <= PHS_STRIP_FIELDS_MAX
-                && i < found->count; i++) {
-        int before = fields->nelts;
+    else {
+        placed = conf->forwarded_headers != 0 ? place_sent(r, found) : 0;
+        for (i = 0; i < found->count; i++) {
+            int before = fields->nelts;
 
-        if (found->roles[i] & placed)
-            continue;
-        apr_table_unset(r->headers_in, found->key[i]);
-        if (found->roles[i] & PHS_FIELD_SIGNED_IP)
-            removed += before - fields->nelts;
+            if (found->roles[i] & placed)
+                continue;
+            apr_table_unset(r->headers_in, found->key[i]);
+            if (found->roles[i] & PHS_FIELD_SIGNED_IP)
+                removed += before - fields->nelts;
+        }
     }
     if (removed)
         phs_metrics_count(r->server, PHS_COUNT_FORGED_HEADERS_REMOVED,

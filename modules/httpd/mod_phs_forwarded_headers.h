@@ -50,11 +50,12 @@ typedef struct {
     unsigned char roles[PHS_STRIP_FIELDS_MAX];
 } phs_strip_fields_t;
 
-/* post_read_request, once the client is resolved: removes the fields
- * `found` lists, or with NULL every PHS_FIELD_STRIP field of the request.
- * With rewrite, X-Forwarded-For, X-Real-IP and X-Forwarded-Proto get the
- * module's values now, in place where the client sent one: the fixups
- * then find them and leave them be. */
+/* Removes the fields `found` lists (post_read_request, once the client is
+ * resolved; with rewrite, X-Forwarded-For, X-Real-IP and X-Forwarded-Proto
+ * then get the module's values, in place where the client sent one, and
+ * the fixups find them and leave them be), or with NULL every
+ * PHS_FIELD_STRIP field of the request (fixups, where PostHogSecure On is
+ * only in a .htaccess: the fixups set the three). */
 void phs_forwarded_headers_strip(request_rec *r,
                                  const phs_strip_fields_t *found);
 
