@@ -24,6 +24,7 @@
 #include <http_request.h>
 #include <http_protocol.h>
 #include <mod_status.h>
+#include <mod_proxy.h>
 
 static void *create_dir_conf(apr_pool_t *p, char *dir)
 {
@@ -292,8 +293,6 @@ static void register_hooks(apr_pool_t *p)
     /* Starting: sets sealed, counters made, startup warnings given once. */
     ap_hook_post_config(phs_directive_seal_sets, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(phs_metrics_post_config, NULL, NULL, APR_HOOK_MIDDLE);
-    ap_hook_post_config(phs_forwarded_headers_post_config, NULL, NULL,
-                        APR_HOOK_MIDDLE);
     ap_hook_post_config(phs_startup_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_test_config(phs_startup_test_config, NULL, NULL, APR_HOOK_MIDDLE);
 
@@ -315,6 +314,10 @@ static void register_hooks(apr_pool_t *p)
     ap_hook_fixups(phs_access_refuse_again, NULL, NULL, APR_HOOK_REALLY_FIRST);
     ap_hook_fixups(phs_forwarded_headers_rewrite, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_fixups(phs_signed_ip_add, NULL, NULL, APR_HOOK_MIDDLE);
+    /* mod_proxy's fixups, after it added its own X-Forwarded-For: the
+     * backend gets exactly the module's fields. */
+    APR_OPTIONAL_HOOK(proxy, fixups, phs_forwarded_headers_proxy_fixups, NULL,
+                      NULL, APR_HOOK_MIDDLE);
     /* 6. handler: the counters and the requester's own diagnosis. */
     ap_hook_handler(phs_metrics_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(phs_whoami_handler, NULL, NULL, APR_HOOK_MIDDLE);

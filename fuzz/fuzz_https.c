@@ -9,7 +9,6 @@
 
 #include <string.h>
 
-#include <apr_fnmatch.h>
 #include <apr_lib.h>
 #include <apr_strings.h>
 
@@ -37,9 +36,10 @@ static const char *origin_target_ok(apr_pool_t *p,
     return NULL;
 }
 
+/* Wildcard aliases never lend the client's host: only the ServerName and
+ * the literal aliases count. */
 static int naive_host_known(const char *host, const char *server_name,
-                            const apr_array_header_t *names,
-                            const apr_array_header_t *wild_names)
+                            const apr_array_header_t *names)
 {
     int i;
 
@@ -49,10 +49,6 @@ static int naive_host_known(const char *host, const char *server_name,
         return 1;
     for (i = 0; i < names->nelts; i++)
         if (!strcasecmp(host, APR_ARRAY_IDX(names, i, const char *)))
-            return 1;
-    for (i = 0; i < wild_names->nelts; i++)
-        if (apr_fnmatch(APR_ARRAY_IDX(wild_names, i, const char *), host,
-                        APR_FNM_CASE_BLIND) == APR_SUCCESS)
             return 1;
     return 0;
 }
@@ -68,20 +64,18 @@ static char *ascii_upper(apr_pool_t *p, const char *s)
 
 static const char *host_check(apr_pool_t *p, const char *host,
                               const char *server_name,
-                              const apr_array_header_t *names,
-                              const apr_array_header_t *wild_names,
-                              int *known)
+                              const apr_array_header_t *names, int *known)
 {
-    *known = phs_host_is_known(host, server_name, names, wild_names);
-    if (*known != naive_host_known(host, server_name, names, wild_names))
+    *known = phs_host_is_known(host, server_name, names);
+    if (*known != naive_host_known(host, server_name, names))
         return fuzz_broken(p, "host '%s' is %s, the model disagrees",
                            fuzz_shown(p, host), *known ? "known" : "unknown");
-    if (phs_host_is_known(ascii_upper(p, host), server_name, names,
-                          wild_names) != *known)
+    if (phs_host_is_known(ascii_upper(p, host), server_name, names)
+        != *known)
         return fuzz_broken(p, "host '%s' changes with case",
                            fuzz_shown(p, host));
-    if (phs_host_is_known(NULL, server_name, names, wild_names)
-        || phs_host_is_known("", server_name, names, wild_names))
+    if (phs_host_is_known(NULL, server_name, names)
+        || phs_host_is_known("", server_name, names))
         return "a missing or empty host is known";
     return NULL;
 }
@@ -166,11 +160,12 @@ const char *phs_check_https(apr_pool_t *p, const char *data,
     const char *target, *failure, *redirect_host;
     int known, i;
 
+    /* httpd keeps wildcard aliases apart; they must lend no host. */
     APR_ARRAY_PUSH(wild, const char *) = "*.posthog.example.com";
     for (i = 3; i < lines->nelts; i++)
         sort_alias(names, wild, APR_ARRAY_IDX(lines, i, const char *));
     if ((failure = origin_target_ok(p, request_target, &target))
-        || (failure = host_check(p, host, server_name, names, wild, &known))
+        || (failure = host_check(p, host, server_name, names, &known))
         || (failure = hsts_ok(p, request_target))
         || (failure = hsts_ok(p, fuzz_exact_string(p, data, size))))
         return failure;

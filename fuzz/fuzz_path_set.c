@@ -61,6 +61,11 @@ static int naive_ambiguous(const char *path)
 
     if (strchr(path, '\\') || strstr(path, ".."))
         return 1;
+    /* An empty or `.` segment anywhere. */
+    for (c = path; *c; c++)
+        if (c[0] == '/' && (c[1] == '/' || (c[1] == '.'
+                                            && (c[2] == '/' || !c[2]))))
+            return 1;
     for (c = path; *c; c++)
         if (c[0] == '%' && c[1] && c[2]
             && (!strncasecmp(c + 1, "2f", 2) || !strncasecmp(c + 1, "5c", 2)))

@@ -19,11 +19,21 @@ my @forged = ('X-Forwarded-For' => '6.6.6.6', 'X-Forwarded-Proto' => 'https',
               'CF-Connecting-IP' => '6.6.6.6', 'True-Client-IP' => '6.6.6.6',
               'X-Client-IP' => '6.6.6.6', 'X-Cluster-Client-IP' => '6.6.6.6',
               'Fastly-Client-IP' => '6.6.6.6', 'X-Forwarded-Ssl' => 'on',
-              'X_Forwarded_For' => '6.6.6.6', 'x_real_ip' => '6.6.6.6');
+              'X_Forwarded_For' => '6.6.6.6', 'x_real_ip' => '6.6.6.6',
+              'Fly-Client-IP' => '6.6.6.6',
+              'X-Envoy-External-Address' => '6.6.6.6');
+# Fields through which frameworks let a proxy override the path: stripped
+# whatever PostHogForwardedHeaders says.
+my @path_overrides = ('X-Original-URL' => '/api/projects',
+                      'X-Rewrite-URL' => '/api/projects',
+                      'X-Forwarded-Prefix' => '/admin',
+                      'X-Forwarded-Uri' => '/api/projects');
+push @forged, @path_overrides;
 # Headers the backend must never get from a client.
-my @removed = qw(XFPORT FWD CF TCI XCI XCCI FCI XFSSL UXFF UXRI);
+my @removed = qw(XFPORT FWD CF TCI XCI XCCI FCI XFSSL UXFF UXRI FLY XEEA
+                 XOU XRU XFPRE XFURI);
 
-plan tests => 73 + 6 * @removed;
+plan tests => 101 + 4 * @removed;
 
 # What the backend's log shows for the request with marker $m.
 sub arrived {
@@ -118,6 +128,29 @@ sub none_forged {
     ok t_cmp($got->{XFS}, '-', 'ProxyAddHeaders Off: no X-Forwarded-Server at all');
 }
 
+# A client's Connection header naming the fields the module sends: those
+# tokens go before mod_proxy_http reads it (it drops every field the
+# header names as hop-by-hop, after the fixups), so the backend still gets
+# exactly the module's fields; other tokens stay.
+{
+    my ($r, $m) = send_via('fwd', '127.0.0.3', '/capture/noadd',
+                           Connection => 'close, X-Forwarded-For, X-Real-IP');
+    ok t_cmp($r->{status}, 200, 'Connection naming X-Forwarded-For: served');
+    my $got = arrived($m);
+    ok t_cmp($got->{XFF}, '127.0.0.3',
+             'ProxyAddHeaders Off: X-Forwarded-For still reaches the backend');
+    ok t_cmp($got->{XRI}, '127.0.0.3', 'and X-Real-IP');
+    ($r, $m) = send_via('fwd', '127.0.0.2', '/capture/',
+                        'X-Forwarded-For' => '198.51.100.7',
+                        'X-Forwarded-Proto' => 'https',
+                        Connection => 'X-Forwarded-Proto, x_real_ip, X-Real-IP, '
+                                      . 'X-Forwarded-For, X-Custom-Hop');
+    $got = arrived($m);
+    ok t_cmp($got->{XFF}, '198.51.100.7', 'ProxyAddHeaders On: X-Forwarded-For is the client');
+    ok t_cmp($got->{XFP}, 'https', 'X-Forwarded-Proto survives the Connection header');
+    ok t_cmp($got->{XRI}, '198.51.100.7', 'X-Real-IP survives the Connection header');
+}
+
 # PostHogSecure Off in a location: the forged headers still go (they go
 # vhost-wide, before the location is known), and the module sends none of
 # its own there; mod_proxy adds its X-Forwarded-For.  A few forged fields
@@ -185,10 +218,14 @@ none_forged(arrived((send_via('fwd', '127.0.0.3', '/capture/module-off', @forged
     none_forged($got, 'h2c');
 }
 
-# keep: mod_remoteip's behaviour, the forged chain and headers pass.
+# keep: mod_remoteip's behaviour, the forged chain and headers pass; the
+# path overrides never do.
 {
     my ($r, $m) = send_via('fwd_keep', '127.0.0.3', '/capture/', @forged);
     my $got = arrived($m);
+    ok t_cmp(join('|', map { $got->{$_} // 'not logged' } qw(XOU XRU XFPRE XFURI)),
+             '-|-|-|-', 'keep: X-Original-URL, X-Rewrite-URL, X-Forwarded-Prefix and -Uri never pass');
+    ok t_cmp($got->{FLY}, '6.6.6.6', 'keep: Fly-Client-IP passes as the other forwarded ones');
     ok t_cmp($got->{XFF}, '6.6.6.6, 127.0.0.3', 'keep: mod_proxy appends to what the client sent');
     ok t_cmp($got->{XFP}, 'https', 'keep: the client\'s X-Forwarded-Proto passes');
     ok t_cmp($got->{XFH}, 'evil.example, localhost', 'keep: and its X-Forwarded-Host');

@@ -11,7 +11,7 @@ use lib "$FindBin::Bin/lib";
 use PHS::Test;
 use PHS::ManagedProxy qw(verified_ip forwarded_for);
 
-plan tests => 17;
+plan tests => 19;
 
 my @managed = map { s/^\s+|\s+$//gr } split /,/, $ENV{MANAGED_PROXY_SIGNING_KEYS};
 my $own = $ENV{PHS_OWN_SIGNING_KEY};
@@ -87,6 +87,17 @@ sub received {
              'PostHogSigningKey: PostHog verifies with that key');
     ok t_cmp(verified_ip(headers => $h, keys => $secret), undef,
              'not with PostHogSecretKey');
+}
+
+# A client's Connection header naming the signed-IP fields cannot make
+# mod_proxy_http drop them: PostHog still gets the module's signed client.
+{
+    my ($r, $h) = received('signing_own', '/api/x', Connection =>
+        'X-PostHog-Client-IP, X-PostHog-Client-IP-Timestamp, '
+        . 'X-PostHog-Client-IP-Signature, X-Forwarded-For');
+    ok t_cmp($r->{status}, 200, 'Connection naming the signed-IP fields: served');
+    ok t_cmp(verified_ip(headers => $h, keys => $own), '127.0.0.1',
+             'and the backend still gets the signed client, which verifies');
 }
 
 # Neither signing key is ever logged.

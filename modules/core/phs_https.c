@@ -1,14 +1,12 @@
 #include "phs_https.h"
 #include "phs_text.h"
 
-#include <apr_fnmatch.h>
 #include <apr_lib.h>
 #include <apr_strings.h>
 #include <apr_uri.h>
 
 int phs_host_is_known(const char *host, const char *server_name,
-                      const apr_array_header_t *names,
-                      const apr_array_header_t *wild_names)
+                      const apr_array_header_t *names)
 {
     int i;
 
@@ -18,10 +16,6 @@ int phs_host_is_known(const char *host, const char *server_name,
         return 1;
     for (i = 0; names && i < names->nelts; i++)
         if (!strcasecmp(host, APR_ARRAY_IDX(names, i, const char *)))
-            return 1;
-    for (i = 0; wild_names && i < wild_names->nelts; i++)
-        if (apr_fnmatch(APR_ARRAY_IDX(wild_names, i, const char *), host,
-                        APR_FNM_CASE_BLIND) == APR_SUCCESS)
             return 1;
     return 0;
 }

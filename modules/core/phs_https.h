@@ -6,12 +6,13 @@
 #include <apr_pools.h>
 #include <apr_tables.h>
 
-/* 1 when `host` (no port) is the server name or one of its aliases: exact
- * names case-insensitively, wildcard aliases (`*.example.com`) as httpd
- * matches them.  NULL or empty hosts are never known. */
+/* 1 when `host` (no port) is the server name or one of its literal
+ * aliases, case-insensitively.  A wildcard alias (`*.example.com`,
+ * `posthog.example.*`, `*`) never makes a host known: the client chose
+ * it, and a redirect to it would be an open redirect.  NULL or empty hosts
+ * are never known. */
 int phs_host_is_known(const char *host, const char *server_name,
-                      const apr_array_header_t *names,
-                      const apr_array_header_t *wild_names);
+                      const apr_array_header_t *names);
 
 /* `https://HOST[:PORT]TARGET`: the port is left out when 443; an IPv6
  * literal host gets brackets; the target (path and query as the client sent

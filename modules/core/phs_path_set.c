@@ -135,12 +135,17 @@ apr_size_t phs_path_set_count(const phs_path_set_t *set)
     return set->entries;
 }
 
-/* Paths that a backend may resolve differently from httpd's routing. */
+/* Paths that a backend, or any hop after httpd, may resolve differently
+ * from httpd's routing: an empty or `.` segment is collapsed by a hop that
+ * merges slashes or normalises (`/flags//definitions` becomes the
+ * restricted `/flags/definitions`), whatever httpd's MergeSlashes says. */
 static int path_is_ambiguous(const char *path)
 {
+    apr_size_t len = strlen(path);
     const char *c;
 
-    if (strchr(path, '\\') || strstr(path, ".."))
+    if (strchr(path, '\\') || strstr(path, "..") || strstr(path, "//")
+        || strstr(path, "/./") || (len >= 2 && !strcmp(path + len - 2, "/.")))
         return 1;
     for (c = strchr(path, '%'); c; c = strchr(c + 1, '%'))
         if ((c[1] == '2' && apr_tolower(c[2]) == 'f')

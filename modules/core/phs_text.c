@@ -74,7 +74,7 @@ void phs_name_list_add(phs_name_list_t *list, const char *const *names,
 
     for (i = 0; i < count; i++)
         if ((n = entry_for(list, names[i])) >= 0)
-            list->roles[n] |= (unsigned char)roles;
+            list->roles[n] |= roles;
 }
 
 void phs_name_list_add_exact(phs_name_list_t *list, const char *name,
@@ -83,7 +83,7 @@ void phs_name_list_add_exact(phs_name_list_t *list, const char *name,
     int n = entry_for(list, name);
 
     if (n >= 0)
-        list->exact_roles[n] |= (unsigned char)roles;
+        list->exact_roles[n] |= roles;
 }
 
 static unsigned entry_roles(const phs_name_list_t *list, int n,

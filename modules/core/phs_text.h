@@ -123,15 +123,20 @@ static APR_INLINE int phs_field_spells(const char *key, const char *name)
  * found in one lookup per field: the lengths and first letters of the
  * names turn nearly every other field away before any comparison, and a
  * field is compared only with the names of its length. */
-#define PHS_NAME_LIST_MAX 32
+#define PHS_NAME_LIST_MAX 48
 #define PHS_NAME_LENGTH_MAX 64
+
+/* Roles are the bits of an unsigned int: a caller's enum of roles must
+ * stay below this bit (a role that did not fit would be dropped, and a
+ * field meant to be removed would pass). */
+#define PHS_NAME_ROLE_LIMIT (1u << (sizeof(unsigned) * 8 - 1))
 
 typedef struct {
     const char *names[PHS_NAME_LIST_MAX];
     apr_size_t length[PHS_NAME_LIST_MAX];
-    unsigned char roles[PHS_NAME_LIST_MAX];      /* a field that spells it */
-    unsigned char exact_roles[PHS_NAME_LIST_MAX]; /* a field that is it, in
-                                                     any case */
+    unsigned roles[PHS_NAME_LIST_MAX];           /* a field that spells it */
+    unsigned exact_roles[PHS_NAME_LIST_MAX];     /* a field that is it, in
+                                                    any case */
     unsigned char next[PHS_NAME_LIST_MAX];       /* the next name of the same
                                                     length, + 1; 0: none */
     unsigned char first[PHS_NAME_LENGTH_MAX];    /* the first name of each

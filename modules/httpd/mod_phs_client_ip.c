@@ -256,11 +256,8 @@ static void read_fields(request_rec *r, const phs_server_conf_t *conf,
         if (roles & PHS_FIELD_STRIP) {
             phs_strip_fields_t *strip = &out->strip;
 
-            if (strip->count < PHS_STRIP_FIELDS_MAX) {
+            if (strip->count < PHS_STRIP_FIELDS_MAX)
                 strip->key[strip->count] = field[i].key;
-                strip->index[strip->count] = i;
-                strip->roles[strip->count] = (unsigned char)roles;
-            }
             strip->count++;
         }
     }

@@ -77,7 +77,8 @@ static int redirect_on(const request_rec *r, const phs_dir_conf_t *conf)
 }
 
 /* Never a host the client made up: the canonical host, else the Host
- * header only when it names this vhost, else the ServerName. */
+ * header only when it is the ServerName or a literal ServerAlias (a
+ * wildcard alias matches hosts the client invents), else the ServerName. */
 static const char *redirect_host(const request_rec *r,
                                  const phs_server_conf_t *sconf)
 {
@@ -85,8 +86,7 @@ static const char *redirect_host(const request_rec *r,
 
     if (sconf->canonical_host)
         return sconf->canonical_host;
-    if (phs_host_is_known(r->hostname, s->server_hostname, s->names,
-                          s->wild_names))
+    if (phs_host_is_known(r->hostname, s->server_hostname, s->names))
         return r->hostname;
     return s->server_hostname;
 }

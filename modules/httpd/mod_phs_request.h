@@ -35,6 +35,10 @@ typedef struct {
     const char *proto_received;  /* the proto header as received */
     phs_client_source_t client_source;
     const char *proxies;         /* the proxies consumed, peer first */
+    /* With PostHogForwardedHeaders rewrite, the values post_read_request
+     * gave X-Forwarded-For and X-Real-IP, and X-Forwarded-Proto. */
+    const char *sent_client;
+    const char *sent_proto;
 } phs_request_t;
 
 /* A new record for this request_rec. */

@@ -18,22 +18,23 @@ static apr_array_header_t *list(apr_pool_t *p, const char *const *items)
 static void test_known_hosts(apr_pool_t *p)
 {
     static const char *const aliases[] = { "posthog.test", "Alias.Test", NULL };
-    static const char *const wild[] = { "*.wild.test", NULL };
     static const struct { const char *host; int known; } cases[] = {
         { "localhost", 1 }, { "LOCALHOST", 1 }, { "posthog.test", 1 },
-        { "alias.test", 1 }, { "eu.wild.test", 1 }, { "a.b.wild.test", 1 },
+        { "alias.test", 1 }, { "eu.wild.test", 0 }, { "a.b.wild.test", 0 },
         { "wild.test", 0 }, { "evil.example", 0 }, { "localhost.evil", 0 },
         { "posthog.test.evil", 0 }, { "", 0 }, { NULL, 0 },
-        { "evil.wild.test.example", 0 }, { "::1", 0 },
+        { "evil.wild.test.example", 0 }, { "::1", 0 }, { "*.wild.test", 0 },
     };
-    apr_array_header_t *names = list(p, aliases), *wild_names = list(p, wild);
+    apr_array_header_t *names = list(p, aliases);
     size_t i;
 
+    /* A wildcard alias (httpd keeps those apart, in wild_names) is never
+     * asked: the hosts it matches are the client's choice. */
     for (i = 0; i < sizeof(cases) / sizeof(*cases); i++)
-        tap_ok(phs_host_is_known(cases[i].host, "localhost", names, wild_names)
+        tap_ok(phs_host_is_known(cases[i].host, "localhost", names)
                == cases[i].known, "host '%s' is %s", cases[i].host
                ? cases[i].host : "(null)", cases[i].known ? "known" : "foreign");
-    tap_ok(!phs_host_is_known("x", NULL, NULL, NULL), "no names: nothing known");
+    tap_ok(!phs_host_is_known("x", NULL, NULL), "no names: nothing known");
 }
 
 static void test_locations(apr_pool_t *p)

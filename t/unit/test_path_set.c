@@ -26,7 +26,7 @@ static void test_matching(void)
     static const char *const exempt[] = {
         "/e", "/e/", "/e/x", "/e/x/y", "/batch", "/batch/", "/capture/",
         "/decide/", "/static/app.js", "/_health", "/i/v0/e/",
-        "/messaging-preferences/x", "/s/", "/e/?", "/e//x", "/flags",
+        "/messaging-preferences/x", "/s/", "/e/?", "/flags",
         "/flags/", "/flags/x", "/flags/definitionsx", "/api/surveys",
         "/api/surveys/", "/api/surveys/x", "/api/product_tours/",
         "/api/early_access_features/", "/api/web_experiments/",
@@ -48,6 +48,10 @@ static void test_matching(void)
         "/api/projects/1/messaging/x", "/api/conversations/v1",
         "/api/conversations/v1/widgets", "/api/conversations/v2/widget",
         "/site_appx", "/api/early_access_features.json",
+        /* Empty and `.` segments: a later hop may merge or drop them. */
+        "/e//x", "/e//", "/e/./x", "/e/.", "/flags//definitions",
+        "/flags/.//definitions", "/flags//./definitions/",
+        "/flags/./definitions", "/api/surveys//x",
     };
     size_t i;
 

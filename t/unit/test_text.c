@@ -119,6 +119,22 @@ static void test_roles(void)
            "a near miss has no role");
 }
 
+/* Roles above the eighth bit survive: a role truncated to 0 would let a
+ * field meant to be removed pass. */
+static void test_wide_roles(void)
+{
+    static const char *const names[] = { "Fly-Client-IP" };
+    phs_name_list_t list;
+
+    phs_name_list_init(&list);
+    phs_name_list_add(&list, names, 1, 1u << 8);
+    phs_name_list_add_exact(&list, "X-Original-URL", 1u << 20);
+    tap_ok(phs_name_list_roles(&list, "fly_client_ip") == 1u << 8,
+           "a ninth-bit role is kept");
+    tap_ok(phs_name_list_roles(&list, "x-original-url") == 1u << 20,
+           "a twenty-first-bit exact role is kept");
+}
+
 int main(void)
 {
     apr_pool_t *p;
@@ -129,6 +145,7 @@ int main(void)
     test_unshaped_names();
     test_remove(p);
     test_roles();
+    test_wide_roles();
     apr_pool_destroy(p);
     apr_terminate();
     return tap_done();
