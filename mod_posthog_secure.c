@@ -38,6 +38,7 @@ static void *create_dir_conf(apr_pool_t *p, char *dir)
     conf->cookie_httponly = PHS_UNSET;
     conf->https_redirect = PHS_UNSET;
     conf->sign_client_ip = PHS_UNSET;
+    conf->handler = PHS_UNSET;
     return conf;
 }
 
@@ -54,8 +55,7 @@ static void *merge_dir_conf(apr_pool_t *p, void *parent_conf, void *child_conf)
                                          parent->ip_restriction);
     conf->allowed = child->allowed.state != PHS_BLOCKS_UNSET
                     ? child->allowed : parent->allowed;
-    conf->blocked = child->blocked.state != PHS_BLOCKS_UNSET
-                    ? child->blocked : parent->blocked;
+    conf->blocked = phs_blocks_union(p, &parent->blocked, &child->blocked);
     conf->blocked_regions = PHS_MERGE_PTR(child->blocked_regions,
                                           parent->blocked_regions);
     conf->exempt_paths = PHS_MERGE_PTR(child->exempt_paths,
@@ -76,6 +76,7 @@ static void *merge_dir_conf(apr_pool_t *p, void *parent_conf, void *child_conf)
                                           parent->redirect_exempt);
     conf->sign_client_ip = PHS_MERGE_INT(child->sign_client_ip,
                                          parent->sign_client_ip);
+    conf->handler = PHS_MERGE_INT(child->handler, parent->handler);
     return conf;
 }
 
@@ -265,6 +266,11 @@ static const command_rec directives[] = {
                   DIR_SLOT(sign_client_ip), RSRC_CONF | ACCESS_CONF,
                   "On to send the backend the client IP signed with "
                   "HMAC-SHA256 and the secret key"),
+    /* httpd's own, read too (every module that declares a directive is
+     * given it): whether a section names one of the module's handlers. */
+    AP_INIT_TAKE1("SetHandler", phs_cmd_set_handler, NULL, OR_FILEINFO,
+                  "a handler name that overrides any other configured "
+                  "handler"),
     { NULL }
 };
 
@@ -281,6 +287,10 @@ static void register_hooks(apr_pool_t *p)
     ap_hook_pre_config(phs_directive_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_pre_config(phs_access_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_pre_config(phs_https_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_check_config(phs_directive_seal_sets, NULL, NULL,
+                         APR_HOOK_REALLY_FIRST);
+    ap_hook_check_config(phs_startup_index_tree, NULL, NULL,
+                         APR_HOOK_REALLY_FIRST);
     ap_hook_check_config(phs_env_check_config, NULL, NULL, APR_HOOK_FIRST);
     ap_hook_check_config(phs_client_ip_check_config, NULL, NULL,
                          APR_HOOK_MIDDLE);
@@ -290,8 +300,9 @@ static void register_hooks(apr_pool_t *p)
                          APR_HOOK_MIDDLE);
     ap_hook_check_config(phs_region_check_config, NULL, NULL,
                          APR_HOOK_MIDDLE);
+    ap_hook_check_config(phs_startup_check_scopes, NULL, NULL,
+                         APR_HOOK_MIDDLE);
     /* Starting: sets sealed, counters made, startup warnings given once. */
-    ap_hook_post_config(phs_directive_seal_sets, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(phs_metrics_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(phs_startup_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_test_config(phs_startup_test_config, NULL, NULL, APR_HOOK_MIDDLE);
@@ -318,9 +329,13 @@ static void register_hooks(apr_pool_t *p)
      * backend gets exactly the module's fields. */
     APR_OPTIONAL_HOOK(proxy, fixups, phs_forwarded_headers_proxy_fixups, NULL,
                       NULL, APR_HOOK_MIDDLE);
-    /* 6. handler: the counters and the requester's own diagnosis. */
-    ap_hook_handler(phs_metrics_handler, NULL, NULL, APR_HOOK_MIDDLE);
-    ap_hook_handler(phs_whoami_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    /* 6. handler: the counters and the requester's own diagnosis, before
+     * mod_proxy's, so that their locations are answered inside a
+     * `ProxyPass /` vhost and never proxied. */
+    ap_hook_handler(phs_metrics_handler, NULL, NULL, APR_HOOK_REALLY_FIRST);
+    ap_hook_handler(phs_whoami_handler, NULL, NULL, APR_HOOK_REALLY_FIRST);
+    ap_hook_handler(phs_access_refuse_unheard, NULL, NULL,
+                    APR_HOOK_REALLY_FIRST);
     APR_OPTIONAL_HOOK(ap, status_hook, phs_metrics_status, NULL, NULL,
                       APR_HOOK_MIDDLE);
     /* 7. output: the cookie and HSTS filter, after every content-set

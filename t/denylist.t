@@ -10,7 +10,7 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use PHS::Test;
 
-plan tests => 41;
+plan tests => 48;
 
 sub get {
     my ($from, $path, @more) = @_;
@@ -55,12 +55,22 @@ for my $case (['127.0.0.1', undef], ['127.0.0.2', '198.51.101.7'],
     ok t_cmp($r->{status}, 200, 'a listed address in an untrusted header counts for nothing');
 }
 
-# `none` in a location lifts it there.
+# The lists of every enclosing scope apply together: a location's list
+# adds to the vhost's, and `none` in a location lifts nothing.
 {
     my $m = unique_marker();
     my $r = get('127.0.0.5', "/api/unblocked/x?$m");
-    ok t_cmp($r->{status}, 200, "PostHogBlockedIPBlocks none lifts the list in its location");
-    ok t_cmp(backend_hits($m), 1, 'and the request reaches the backend');
+    ok t_cmp($r->{status}, 403, "PostHogBlockedIPBlocks none in a location lifts nothing");
+    ok t_cmp(backend_hits($m), 0, 'and the request never reaches the backend');
+    for my $from ('127.0.0.5', '127.0.0.6', '127.0.0.7') {
+        $m = unique_marker();
+        $r = get($from, "/capture/dl/x?$m");
+        ok t_cmp($r->{status}, 403, "$from is refused where a location lists 127.0.0.7");
+        ok t_cmp(backend_hits($m), 0, "and $from never reaches the backend there");
+    }
+    $m = unique_marker();
+    $r = get('127.0.0.7', "/capture/x?$m");
+    ok t_cmp($r->{status}, 200, "the location's own list applies in that location only");
 }
 
 # A client that cannot be known could be a listed one: refused everywhere.

@@ -31,11 +31,14 @@ my @traversal = ('/e/../admin', '/e/%2e%2e/admin', '//e/../admin',
                  '/static/../../api/users', '/api/surveys/../projects/1',
                  '/api/surveys/%2e%2e/projects/1',
                  '/api/conversations/v1/widget/../../../projects');
+# An empty or `.` segment: never exempt, whatever MergeSlashes says.
+my @ambiguous = ('/flags//definitions', '/flags/.//definitions',
+                 '/flags//./definitions/', '/e//x', '/api/surveys//x');
 my @encoded_slash = ('/e/..%2Fadmin', '/e/%2F..%2Fadmin', '/e%2F../admin',
                      '/e/..%5Cadmin', '/e/x%2F..%2F..%2Fadmin');
 
 plan tests => 2 * @exempt + 2 * @near_misses + 2 * @traversal
-            + 2 * @personal + 2 * @encoded_slash + 29;
+            + 2 * @personal + 2 * @encoded_slash + 2 * @ambiguous + 29;
 
 sub from_blocked {
     my ($vhost, $path) = @_;
@@ -62,6 +65,14 @@ for my $path (@near_misses, @traversal, @personal) {
 for my $path (@encoded_slash) {
     my ($r, $hits) = from_blocked('encoded', $path);
     ok t_cmp($r->{status}, 403, "$path is refused with encoded slashes on");
+    ok t_cmp($hits, 0, "$path never reached the backend");
+}
+
+# MergeSlashes Off hands `//` through to the backend, which a later hop
+# may merge: such paths are not exempt.
+for my $path (@ambiguous) {
+    my ($r, $hits) = from_blocked('merge_off', $path);
+    ok t_cmp($r->{status}, 403, "$path is refused with MergeSlashes Off");
     ok t_cmp($hits, 0, "$path never reached the backend");
 }
 

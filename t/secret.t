@@ -9,7 +9,7 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use PHS::Test;
 
-plan tests => 150;
+plan tests => 159;
 
 my $good_key = $ENV{SECRET_KEY};
 my $signing_key = $ENV{PHS_SIGNING_KEY};
@@ -198,13 +198,16 @@ for my $path ('/api/x', '/cgi/app.cgi') {
              'a forged signature alone, in lower case, is removed too');
 }
 
-# Trust from a directive is not the environment's: an unset IS_BEHIND_PROXY
-# leaves PostHogTrustedProxies in force (PostHogBehindProxy's default), only
-# IS_BEHIND_PROXY=false turns it off, and proxies from TRUSTED_PROXIES count
-# only with IS_BEHIND_PROXY, as in PostHog.
+# Trust from a directive is not the environment's, and a directive beats
+# the environment: neither an unset nor a false IS_BEHIND_PROXY turns
+# PostHogTrustedProxies off; proxies from TRUSTED_PROXIES count only with
+# IS_BEHIND_PROXY, as in PostHog.  TRUST_ALL_PROXIES=true counts only where
+# PostHogTrustAllProxies says On.
 for my $case (
     [{}, 'PostHogTrustedProxies 127.0.0.2', 200, 'a trust directive without IS_BEHIND_PROXY'],
-    [{ IS_BEHIND_PROXY => 'false' }, 'PostHogTrustedProxies 127.0.0.2', 403, 'IS_BEHIND_PROXY=false'],
+    [{ IS_BEHIND_PROXY => 'false' }, 'PostHogTrustedProxies 127.0.0.2', 200, 'IS_BEHIND_PROXY=false beside PostHogTrustedProxies'],
+    [{ IS_BEHIND_PROXY => 'false' }, "PostHogTrustedProxies 127.0.0.2\nPostHogBehindProxy Off", 403, 'PostHogBehindProxy Off'],
+    [{ IS_BEHIND_PROXY => 'true', TRUST_ALL_PROXIES => 'true' }, 'PostHogTrustAllProxies On', 200, 'TRUST_ALL_PROXIES=true with PostHogTrustAllProxies On'],
     [{ TRUSTED_PROXIES => '127.0.0.2' }, '', 403, 'TRUSTED_PROXIES without IS_BEHIND_PROXY'],
     [{ TRUSTED_PROXIES => '127.0.0.2', IS_BEHIND_PROXY => 'true' }, '', 200, 'TRUSTED_PROXIES with IS_BEHIND_PROXY'],
 ) {
@@ -220,6 +223,32 @@ for my $case (
     ok t_cmp($r->{status}, $status, "$what: the allowed client behind 127.0.0.2 gets $status");
     ok t_cmp(backend_hits($m), $status == 200 ? 1 : 0,
              $status == 200 ? "$what: it reaches the backend" : "$what: the backend never sees it");
+}
+
+# PostHog's own env block (TRUST_ALL_PROXIES=true, right for PostHog behind
+# httpd) read by httpd: refused at configtest unless PostHogTrustAllProxies
+# says what httpd should do; with Off, a client's X-Forwarded-For counts
+# for nothing.
+{
+    my ($status, $out) = configtest_env(
+        { IS_BEHIND_PROXY => 'true', TRUST_ALL_PROXIES => 'True' },
+        "PostHogSecure On\nPostHogMode test\nPostHogFromEnvironment On");
+    ok t_cmp($status, 1, 'TRUST_ALL_PROXIES=True from the environment: httpd -t refuses');
+    ok t_cmp($out, qr/TRUST_ALL_PROXIES=True would make httpd take the leftmost X-Forwarded-For entry from any peer/,
+             'it says why, naming the variable');
+    ok t_cmp($out, qr/'PostHogTrustAllProxies Off' to ignore it in httpd.*'PostHogTrustAllProxies On'/s,
+             'and what to write instead');
+    local %ENV = %ENV;
+    delete @ENV{grep { $_ ne 'SECRET_KEY' } @posthog_vars};
+    %ENV = (%ENV, IS_BEHIND_PROXY => 'true', TRUST_ALL_PROXIES => 'true');
+    my $server = start_from_environment(
+        "PostHogAllowedIPBlocks 192.0.2.1\nPostHogTrustAllProxies Off");
+    my $m = unique_marker();
+    my $r = request(port => $server->{port}, from => '127.0.0.5', path => "/api/x?$m",
+                    headers => ['X-Forwarded-For' => '192.0.2.1']);
+    $server->{stop}->();
+    ok t_cmp($r->{status}, 403, 'with PostHogTrustAllProxies Off a forged X-Forwarded-For is refused');
+    ok t_cmp(backend_hits($m), 0, 'and never reaches the backend');
 }
 
 # Neither key ever reaches the error log (the signing vhost logs at trace8).

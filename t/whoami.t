@@ -13,7 +13,7 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use PHS::Test;
 
-plan tests => 48;
+plan tests => 58;
 
 sub whoami {
     my ($from, $query, @headers) = @_;
@@ -55,7 +55,7 @@ sub whoami {
              'every hop consumed is listed');
     ok t_cmp($j->{client}, '198.51.100.9', 'the client behind them');
     ok t_cmp($j->{path}, '/whoami', 'without a path: its own request');
-    ok t_cmp($j->{verdict}, 'exempt', 'and its own verdict');
+    ok t_cmp($j->{verdict}, 'allowed', 'and its own verdict: an allowed client');
 }
 
 # "Why am I blocked behind my load balancer": a balancer that is not
@@ -85,20 +85,43 @@ sub whoami {
     ok t_cmp($x->{verdict}, 'exempt', 'an exempt path');
 }
 
-# A client that cannot be known, a deny-listed one.
+# A client that cannot be known, a deny-listed one: refused everywhere
+# else, answered at the whoami location (it is how they find out why),
+# with nothing forwarded.
 {
-    my ($u) = whoami('127.0.0.2', undef, 'X-Forwarded-For' => 'not-an-address');
-    ok t_cmp($u->{status}, 403, 'an unknown client is refused where a deny-list applies');
-    my $r = request(vhost => 'whoami', from => '127.0.0.2',
-                    path => '/whoami-open?path=/api/x',
-                    headers => ['X-Forwarded-For' => 'not-an-address']);
-    my $j = eval { JSON::PP->new->decode($r->{body}) } // {};
-    ok t_cmp($j->{client_source}, 'unknown', 'and told where none does: unknown');
+    my $m = unique_marker();
+    my ($r, $j) = whoami('127.0.0.2', "path=/api/x&$m",
+                         'X-Forwarded-For' => 'not-an-address');
+    ok t_cmp($r->{status}, 200, 'an unknown client gets its diagnosis');
+    ok t_cmp($j->{client_source}, 'unknown', 'told: unknown');
     ok t_cmp(defined $j->{client} ? $j->{client} : 'null', 'null', 'no client');
     ok t_cmp($j->{client_reason}, qr/^client unknown: X-Forwarded-For/, 'and why');
     ok t_cmp($j->{verdict}, 'denied', 'the path is denied');
-    ($r) = whoami('127.0.0.2', undef, 'X-Forwarded-For' => '198.51.100.66');
-    ok t_cmp($r->{status}, 403, 'a deny-listed client gets no diagnosis');
+    ok t_cmp(backend_hits($m), 0, 'and nothing reached the backend');
+    ($r, $j) = whoami('127.0.0.2', "path=/e/&$m", 'X-Forwarded-For' => '198.51.100.66');
+    ok t_cmp($r->{status}, 200, 'a deny-listed client gets its diagnosis too');
+    ok t_cmp($j->{reason}, 'client address in PostHogBlockedIPBlocks',
+             'which says why it is refused, even on an exempt path');
+    ok t_cmp(backend_hits($m), 0, 'and nothing reached the backend');
+    $r = request(vhost => 'whoami', from => '127.0.0.3', path => "/api/x?$m");
+    ok t_cmp($r->{status}, 403, 'beside it, the same vhost still refuses that client');
+    $r = request(vhost => 'whoami', from => '127.0.0.3',
+                 path => "/whoami/rewritten?$m");
+    ok t_cmp($r->{status}, 403, 'a whoami location whose request another handler takes refuses it');
+    ok t_cmp(backend_hits($m), 0, 'so nothing reached the backend from there either');
+}
+
+# The counters in the same `ProxyPass /` vhost: answered by httpd for an
+# allowed client, refused to any other, never proxied.
+{
+    my $m = unique_marker();
+    my $r = request(vhost => 'whoami', from => '127.0.0.2', path => "/metrics?$m",
+                    headers => ['X-Forwarded-For' => '198.51.100.7']);
+    ok t_cmp($r->{status}, 200, 'the counters answer an allowed client inside ProxyPass /');
+    ok t_cmp($r->{body}, qr/^posthog_secure_requests_total\{/m, 'in Prometheus text');
+    $r = request(vhost => 'whoami', from => '127.0.0.3', path => "/metrics?$m");
+    ok t_cmp($r->{status}, 403, 'and refuse a client outside the allow-list');
+    ok t_cmp(backend_hits($m), 0, 'neither request reached the backend');
 }
 
 # Asking about a denied path counts no denial: the one request counts once,

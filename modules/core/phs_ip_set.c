@@ -744,6 +744,82 @@ int phs_ip_set_contains(const phs_ip_set_t *set, const phs_ip_t *ip)
     return wide_contains(&set->wide, ip->hi) || v6_contains(&set->v6, ip);
 }
 
+/* The sweep of phs_ip_set_covers: `next` is the first address not yet
+ * covered; 0 once every address is. */
+typedef struct {
+    phs_ip_t next;
+    int done;
+} sweep_t;
+
+/* Takes the range [first, last] (the ranges come in order of `first`);
+ * 0 when it leaves a gap before it that is not IPv4-mapped space, which
+ * this sweep does not ask about. */
+static int sweep_take(sweep_t *s, const phs_ip_t *first, const phs_ip_t *last)
+{
+    static const phs_ip_t mapped_first = { 0, V4_MAPPED_FIRST };
+    static const phs_ip_t mapped_last = { 0, V4_MAPPED_LAST };
+
+    if (s->done)
+        return 1;
+    if (!ip_less(&s->next, &mapped_first) && !ip_less(&mapped_last, &s->next)) {
+        s->next = mapped_last;
+        s->next.lo++;
+    }
+    if (ip_less(first, &s->next) || (first->hi == s->next.hi
+                                     && first->lo == s->next.lo)) {
+        if (!ip_less(last, &s->next)) {
+            s->next = *last;
+            if (++s->next.lo == 0 && ++s->next.hi == 0)
+                s->done = 1;
+        }
+        return 1;
+    }
+    return 0;
+}
+
+/* Every IPv6 address outside ::ffff:0:0/96: the wide and the long ranges
+ * taken together, in order, with no gap. */
+static int covers_v6(const phs_ip_set_t *set)
+{
+    const wide_range_t *wide = set->wide.ranges.items;
+    const v6_range_t *v6 = set->v6.ranges.items;
+    apr_size_t w = 0, n = 0;
+    sweep_t s = { { 0, 0 }, 0 };
+
+    while (!s.done && (w < set->wide.sealed || n < set->v6.sealed)) {
+        phs_ip_t first, last;
+
+        if (n == set->v6.sealed
+            || (w < set->wide.sealed && wide[w].first <= v6[n].first.hi)) {
+            first.hi = wide[w].first;
+            first.lo = 0;
+            last.hi = wide[w].last;
+            last.lo = ~APR_UINT64_C(0);
+            w++;
+        }
+        else {
+            first = v6[n].first;
+            last = v6[n].last;
+            n++;
+        }
+        if (!sweep_take(&s, &first, &last))
+            return 0;
+    }
+    return s.done;
+}
+
+unsigned phs_ip_set_covers(const phs_ip_set_t *set)
+{
+    const apr_uint64_t *v4 = set->v4.ranges.items;
+    unsigned covers = 0;
+
+    if (set->v4.sealed == 1 && v4[0] == APR_UINT64_C(0xffffffff))
+        covers |= PHS_IP_SET_ALL_IPV4;
+    if (covers_v6(set))
+        covers |= PHS_IP_SET_ALL_IPV6;
+    return covers;
+}
+
 apr_size_t phs_ip_set_block_count(const phs_ip_set_t *set)
 {
     return set->blocks;

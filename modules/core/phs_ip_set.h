@@ -33,6 +33,14 @@ void phs_ip_set_seal(phs_ip_set_t *set);
 /* 1 if ip lies in a block of the sealed set. */
 int phs_ip_set_contains(const phs_ip_set_t *set, const phs_ip_t *ip);
 
+/* What a sealed set holds whole, for the warnings about lists that
+ * restrict or trust nothing: every IPv4 address (0.0.0.0/0, ::ffff:0:0/96,
+ * or blocks that add up to it), every IPv6 address outside the
+ * IPv4-mapped ones (::/0, or blocks that add up to it). */
+#define PHS_IP_SET_ALL_IPV4 1u
+#define PHS_IP_SET_ALL_IPV6 2u
+unsigned phs_ip_set_covers(const phs_ip_set_t *set);
+
 /* Blocks added so far, and disjoint ranges after the last seal. */
 apr_size_t phs_ip_set_block_count(const phs_ip_set_t *set);
 apr_size_t phs_ip_set_range_count(const phs_ip_set_t *set);

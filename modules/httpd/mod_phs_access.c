@@ -4,6 +4,7 @@
 #include "mod_phs_directive.h"
 #include "mod_phs_client_ip.h"
 #include "mod_phs_region.h"
+#include "mod_phs_whoami.h"
 
 #include <http_core.h>
 #include <http_log.h>
@@ -66,6 +67,61 @@ const char *phs_cmd_blocks_file(cmd_parms *cmd, void *dconf, const char *path)
     if (list->state == PHS_BLOCKS_NONE)
         return mixed_none_error(cmd);
     return phs_cmd_add_file(cmd, list_set(cmd, list), path);
+}
+
+/* Adds a set to a union's array, once. */
+static void append_set(apr_array_header_t *to, const phs_ip_set_t *set)
+{
+    int i;
+
+    for (i = 0; i < to->nelts; i++)
+        if (APR_ARRAY_IDX(to, i, const phs_ip_set_t *) == set)
+            return;
+    APR_ARRAY_PUSH(to, const phs_ip_set_t *) = set;
+}
+
+static void append_sets(apr_array_header_t *to, const phs_blocks_t *blocks)
+{
+    int n;
+
+    if (!blocks->every)
+        append_set(to, blocks->set);
+    else
+        for (n = 0; n < blocks->every->nelts; n++)
+            append_set(to, APR_ARRAY_IDX(blocks->every, n,
+                                         const phs_ip_set_t *));
+}
+
+phs_blocks_t phs_blocks_union(apr_pool_t *p, const phs_blocks_t *outer,
+                              const phs_blocks_t *inner)
+{
+    phs_blocks_t both;
+    apr_array_header_t *every;
+
+    /* `none` in an inner scope adds nothing and lifts nothing. */
+    if (inner->state != PHS_BLOCKS_LIST)
+        return outer->state != PHS_BLOCKS_UNSET ? *outer : *inner;
+    if (outer->state != PHS_BLOCKS_LIST || outer->set == inner->set)
+        return *inner;
+    every = apr_array_make(p, 4, sizeof(const phs_ip_set_t *));
+    append_sets(every, outer);
+    append_sets(every, inner);
+    both = *inner;
+    both.every = every;
+    return both;
+}
+
+int phs_blocks_contain(const phs_blocks_t *blocks, const phs_ip_t *ip)
+{
+    int i;
+
+    if (!blocks->every)
+        return phs_ip_set_contains(blocks->set, ip);
+    for (i = 0; i < blocks->every->nelts; i++)
+        if (phs_ip_set_contains(APR_ARRAY_IDX(blocks->every, i,
+                                              const phs_ip_set_t *), ip))
+            return 1;
+    return 0;
 }
 
 const char *phs_cmd_deny_message(cmd_parms *cmd, void *dconf,
@@ -159,7 +215,7 @@ static decision_t decide(request_rec *r, const phs_dir_conf_t *conf)
         /* Not known to be someone else: refused, as on restricted paths. */
         if (!client_address(r, &client, &reason))
             return denial(PHS_COUNT_DENIED_CLIENT_UNKNOWN, reason);
-        if (phs_ip_set_contains(conf->blocked.set, &client))
+        if (phs_blocks_contain(&conf->blocked, &client))
             return denial(PHS_COUNT_DENIED_DENY_LISTED, "client address in "
                           "PostHogBlockedIPBlocks");
     }
@@ -237,16 +293,25 @@ static void record(request_rec *r, const decision_t *decision, int refused)
     export_variables(r, state->access);
 }
 
-/* Decides this request_rec on its own URI, once. */
+/* Decides this request_rec on its own URI, once.  The whoami page answers
+ * every client at its own location, a refused one first of all (it is how
+ * a refused client finds out why): there the denial is held, and given
+ * after all if another handler is to answer (phs_access_refuse_unheard). */
 static int check(request_rec *r)
 {
     const phs_dir_conf_t *conf = PHS_DIR_CONF(r);
-    const phs_request_t *state = phs_request_state(r);
+    phs_request_t *state = phs_request_state(r);
     decision_t decision;
 
     if (state->access)
         return state->refused ? HTTP_FORBIDDEN : DECLINED;
     decision = decide(r, conf);
+    if (decision.verdict == ACCESS_DENIED
+        && conf->handler == PHS_HANDLER_WHOAMI) {
+        state->held_counter = decision.counter;
+        state->held_denial = decision.reason;
+        decision = exempted;
+    }
     record(r, &decision, decision.verdict == ACCESS_DENIED);
     if (decision.verdict != ACCESS_DENIED)
         return DECLINED;
@@ -292,6 +357,21 @@ int phs_access_check_derived(request_rec *r)
 {
     return (r->main || r->prev) && phs_access_enabled(r) ? check_derived(r)
                                                          : DECLINED;
+}
+
+int phs_access_refuse_unheard(request_rec *r)
+{
+    const phs_request_t *state = ap_get_module_config(r->request_config,
+                                                      &posthog_secure_module);
+    decision_t decision;
+
+    if (!state || !state->held_denial
+        || phs_handler_is(r, PHS_WHOAMI_HANDLER))
+        return DECLINED;
+    decision = denial(state->held_counter, state->held_denial);
+    record(r, &decision, 1);
+    deny(r, PHS_DIR_CONF(r), decision.reason);
+    return HTTP_FORBIDDEN;
 }
 
 /* `Satisfy Any` asks for credentials when the access phase fails, and a

@@ -32,5 +32,9 @@ int phs_access_check(request_rec *r);
 int phs_access_check_derived(request_rec *r);
 /* access_checker_ex and fixups: a denied request_rec stays refused. */
 int phs_access_refuse_again(request_rec *r);
+/* handler, before any other: a client refused everywhere but at a whoami
+ * location is refused after all when another handler is to answer there
+ * (a per-directory RewriteRule [P], [H=...]). */
+int phs_access_refuse_unheard(request_rec *r);
 
 #endif

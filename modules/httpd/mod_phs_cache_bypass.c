@@ -3,28 +3,21 @@
 
 #include <apr_strings.h>
 
-/* A server scope's own setting, else the main server's, as mod_cache
- * merges them (mod_cache keeps its settings private: they are read from
- * the parsed configuration). */
-static const ap_directive_t *setting(const ap_directive_t *vhost,
-                                     const char *name)
-{
-    return PHS_MERGE_PTR(phs_tree_find(vhost, name),
-                         phs_tree_find(NULL, name));
-}
-
 static void warn_if_bypassed(apr_pool_t *p, server_rec *s)
 {
-    const ap_directive_t *vhost = phs_tree_vhost_of(s);
-    const ap_directive_t *quick = setting(vhost, "CacheQuickHandler");
-    const ap_directive_t *cache = setting(vhost, "CacheEnable");
+    /* A server scope's own setting, else the main server's, as mod_cache
+     * merges them (mod_cache keeps its settings private: they are read
+     * from the parsed configuration). */
+    const ap_directive_t *quick = phs_tree_setting(p, s, "CacheQuickHandler");
+    const ap_directive_t *cache = phs_tree_setting(p, s, "CacheEnable");
     const char *where;
 
     if (!cache || (quick && !strcasecmp(phs_tree_argument(p, quick), "off")))
         return;
-    where = vhost ? apr_psprintf(p, "the <VirtualHost> at %s:%d",
-                                 vhost->filename, vhost->line_num)
-                  : "the main server";
+    where = s->is_virtual && s->defn_name
+            ? apr_psprintf(p, "the <VirtualHost> at %s:%u", s->defn_name,
+                           s->defn_line_number)
+            : "the main server";
     phs_startup_warn(s, apr_psprintf(s->process->pconf, "in "
                      "%s, mod_cache answers from its cache (CacheEnable at "
                      "%s:%d) before any access check, since CacheQuickHandler "

@@ -84,12 +84,11 @@ static void derive_trust(apr_pool_t *p, server_rec *s,
 static const char *remoteip_conflict(apr_pool_t *p, server_rec *s,
                                      const phs_server_conf_t *conf)
 {
-    const ap_directive_t *vhost = phs_tree_vhost_of(s), *header;
+    const ap_directive_t *header;
 
     if (!conf->resolve || !ap_find_linked_module("mod_remoteip.c"))
         return NULL;
-    header = PHS_MERGE_PTR(phs_tree_find(vhost, "RemoteIPHeader"),
-                           phs_tree_find(NULL, "RemoteIPHeader"));
+    header = phs_tree_setting(p, s, "RemoteIPHeader");
     if (!header || strcasecmp(phs_tree_argument(p, header),
                               conf->client_ip_header))
         return NULL;

@@ -37,8 +37,19 @@ typedef enum {
 
 typedef struct {
     phs_blocks_state_t state;
-    phs_ip_set_t *set;              /* with PHS_BLOCKS_LIST, sealed */
+    phs_ip_set_t *set;              /* with PHS_BLOCKS_LIST, sealed: this
+                                       scope's own list */
+    /* The deny-list only, once merged: every enclosing scope's list, this
+     * one's included (they all apply; an inner list adds to the outer
+     * ones, never replaces them).  NULL: `set` alone. */
+    const apr_array_header_t *every;   /* of const phs_ip_set_t * */
 } phs_blocks_t;
+
+/* The deny-list of a scope within another: both lists apply. */
+phs_blocks_t phs_blocks_union(apr_pool_t *p, const phs_blocks_t *outer,
+                              const phs_blocks_t *inner);
+/* 1 when ip is in a list of `blocks` (PHS_BLOCKS_LIST). */
+int phs_blocks_contain(const phs_blocks_t *blocks, const phs_ip_t *ip);
 
 /* An open MaxMind database (mod_phs_region). */
 typedef struct phs_geoip_t phs_geoip_t;
@@ -63,7 +74,18 @@ typedef struct {
     int https_redirect;             /* PostHogHTTPSRedirect: 0, 1, PHS_AUTO */
     phs_path_set_t *redirect_exempt; /* PostHogHTTPSRedirectExempt */
     int sign_client_ip;             /* PostHogSignClientIP */
+    int handler;                    /* SetHandler, as far as it names one
+                                       of the module's: PHS_HANDLER_* */
 } phs_dir_conf_t;
+
+/* What `SetHandler` says in a section, read beside httpd's core (which
+ * keeps it private): the access check must know a whoami location
+ * before the handler is chosen. */
+enum {
+    PHS_HANDLER_OTHER = 0,          /* another handler, or None */
+    PHS_HANDLER_METRICS,
+    PHS_HANDLER_WHOAMI
+};
 
 /* Server and vhost scope: who is believed about the client's address. */
 typedef struct {

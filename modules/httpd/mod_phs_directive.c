@@ -3,6 +3,8 @@
 #include "mod_phs_conf.h"
 #include "phs_path_set.h"
 #include "mod_phs_startup.h"
+#include "mod_phs_whoami.h"
+#include "mod_phs_metrics.h"
 
 #include <apr_strings.h>
 #include <apr_lib.h>
@@ -11,10 +13,29 @@
 #include <malloc.h>
 #endif
 
-/* The sets filled while the configuration is read, sealed once when it is
- * complete: sealing after each directive made a long list of directive
- * lines quadratic. */
+/* A set filled while the configuration is read, sealed once when it is
+ * complete (sealing after each directive made a long list of directive
+ * lines quadratic), and where its first directive stands, for the
+ * warning about a list that holds every address. */
+typedef struct {
+    phs_ip_set_t *set;
+    server_rec *s;
+    const char *directive;
+    const char *file;
+    int line;
+} unsealed_t;
+
 static apr_array_header_t *unsealed_sets;
+
+/* The last PostHogSecure of each section (by its directory record) while
+ * the configuration is read: a second one that says the opposite wins
+ * silently, which deserves a word. */
+typedef struct {
+    const ap_directive_t *directive;
+    int on;
+} secure_line_t;
+
+static apr_hash_t *secure_lines;
 
 const char *phs_cmd_error(cmd_parms *cmd, const char *message)
 {
@@ -30,6 +51,7 @@ static int in_htaccess(cmd_parms *cmd)
  * at once (they are short); the others wait for phs_directive_seal_sets. */
 static void seal_later(cmd_parms *cmd, phs_ip_set_t *set)
 {
+    unsealed_t *entry;
     int i;
 
     if (in_htaccess(cmd)) {
@@ -37,9 +59,48 @@ static void seal_later(cmd_parms *cmd, phs_ip_set_t *set)
         return;
     }
     for (i = unsealed_sets->nelts - 1; i >= 0; i--)
-        if (APR_ARRAY_IDX(unsealed_sets, i, phs_ip_set_t *) == set)
+        if (APR_ARRAY_IDX(unsealed_sets, i, unsealed_t).set == set)
             return;
-    APR_ARRAY_PUSH(unsealed_sets, phs_ip_set_t *) = set;
+    entry = apr_array_push(unsealed_sets);
+    entry->set = set;
+    entry->s = cmd->server;
+    entry->directive = cmd->cmd->name;
+    entry->file = cmd->directive ? cmd->directive->filename : "?";
+    entry->line = cmd->directive ? cmd->directive->line_num : 0;
+}
+
+/* The address families a list holds whole, as a message says them. */
+static const char *families(unsigned covers)
+{
+    return covers == (PHS_IP_SET_ALL_IPV4 | PHS_IP_SET_ALL_IPV6)
+           ? "every address, IPv4 and IPv6"
+           : covers == PHS_IP_SET_ALL_IPV4 ? "every IPv4 address"
+                                           : "every IPv6 address";
+}
+
+void phs_warn_if_everything(server_rec *s, const phs_ip_set_t *set,
+                            const char *what)
+{
+    unsigned covers = phs_ip_set_covers(set);
+    apr_pool_t *p = s->process->pconf;
+
+    if (!covers)
+        return;
+    if (strstr(what, "TrustedProxies") || strstr(what, "TRUSTED_PROXIES"))
+        phs_startup_warn(s, apr_psprintf(p, "%s trusts %s: every client is "
+                         "believed about its own address, as with "
+                         "PostHogTrustAllProxies, which any client can forge. "
+                         "List only the addresses of your proxies, or use "
+                         "PostHogProxyHops N (vhost %s:%u)", what,
+                         families(covers), s->server_hostname, s->port));
+    else
+        phs_startup_warn(s, apr_psprintf(p, "%s admits %s: it restricts "
+                         "%s. List only the networks that may reach PostHog "
+                         "(vhost %s:%u)", what, families(covers),
+                         (covers & PHS_IP_SET_ALL_IPV6) && (covers
+                          & PHS_IP_SET_ALL_IPV4) ? "nothing"
+                         : covers & PHS_IP_SET_ALL_IPV4 ? "only IPv6 clients"
+                         : "only IPv4 clients", s->server_hostname, s->port));
 }
 
 int phs_directive_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
@@ -47,7 +108,8 @@ int phs_directive_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
 {
     (void)plog;
     (void)ptemp;
-    unsealed_sets = apr_array_make(pconf, 8, sizeof(phs_ip_set_t *));
+    unsealed_sets = apr_array_make(pconf, 8, sizeof(unsealed_t));
+    secure_lines = apr_hash_make(pconf);
     return OK;
 }
 
@@ -58,10 +120,19 @@ int phs_directive_seal_sets(apr_pool_t *pconf, apr_pool_t *plog,
 
     (void)pconf;
     (void)plog;
-    (void)ptemp;
     (void)s;
-    for (i = 0; i < unsealed_sets->nelts; i++)
-        phs_ip_set_seal(APR_ARRAY_IDX(unsealed_sets, i, phs_ip_set_t *));
+    for (i = 0; i < unsealed_sets->nelts; i++) {
+        const unsealed_t *entry = &APR_ARRAY_IDX(unsealed_sets, i,
+                                                 unsealed_t);
+
+        phs_ip_set_seal(entry->set);
+        if (strcmp(entry->directive, "PostHogBlockedIPBlocks")
+            && strcmp(entry->directive, "PostHogBlockedIPBlocksFile"))
+            phs_warn_if_everything(entry->s, entry->set,
+                                   apr_psprintf(ptemp, "%s at %s:%d",
+                                                entry->directive, entry->file,
+                                                entry->line));
+    }
     apr_array_clear(unsealed_sets);
 #ifdef __GLIBC__
     /* httpd reads its configuration twice at start, and again at every
@@ -108,6 +179,33 @@ const char *phs_cmd_add_file(cmd_parms *cmd, phs_ip_set_t *set,
     return NULL;
 }
 
+/* `PostHogSecure On` then `Off` (or Off then On) in one section: the last
+ * one counts. */
+static void warn_if_contradicted(cmd_parms *cmd, void *dconf, int on)
+{
+    secure_line_t *before = apr_hash_get(secure_lines, &dconf, sizeof(dconf));
+
+    if (!cmd->directive)
+        return;
+    if (before && before->on != on)
+        phs_startup_warn(cmd->server, apr_psprintf(cmd->pool, "PostHogSecure "
+                         "%s at %s:%d follows PostHogSecure %s at %s:%d in "
+                         "the same section: only the last one counts, so "
+                         "the module is %s there. Keep one of them",
+                         on ? "On" : "Off", cmd->directive->filename,
+                         cmd->directive->line_num, on ? "Off" : "On",
+                         before->directive->filename,
+                         before->directive->line_num, on ? "on" : "off"));
+    if (!before) {
+        before = apr_palloc(cmd->pool, sizeof(*before));
+        apr_hash_set(secure_lines, apr_pmemdup(cmd->pool, &dconf,
+                                               sizeof(dconf)),
+                     sizeof(dconf), before);
+    }
+    before->directive = cmd->directive;
+    before->on = on;
+}
+
 /* In the server configuration both halves; in a .htaccess only those its
  * AllowOverride classes grant, so that `PostHogSecure Off` under
  * AuthConfig cannot switch off the cookie rewrite or the redirect. */
@@ -124,6 +222,7 @@ const char *phs_cmd_secure(cmd_parms *cmd, void *dconf, const char *value)
         return phs_cmd_error(cmd, apr_psprintf(cmd->temp_pool,
                              "'%s' is not On or Off", value));
     if (!in_htaccess(cmd)) {
+        warn_if_contradicted(cmd, dconf, on);
         conf->access_enabled = conf->headers_enabled = on;
         if (on)
             PHS_SERVER_CONF(cmd->server)->secure_somewhere = 1;
@@ -135,6 +234,18 @@ const char *phs_cmd_secure(cmd_parms *cmd, void *dconf, const char *value)
         conf->access_enabled = on;
     if (by_name || (cmd->override & OR_FILEINFO))
         conf->headers_enabled = on;
+    return NULL;
+}
+
+const char *phs_cmd_set_handler(cmd_parms *cmd, void *dconf,
+                                const char *value)
+{
+    phs_dir_conf_t *conf = dconf;
+
+    (void)cmd;
+    conf->handler = !strcasecmp(value, PHS_WHOAMI_HANDLER) ? PHS_HANDLER_WHOAMI
+                    : !strcasecmp(value, PHS_METRICS_HANDLER)
+                    ? PHS_HANDLER_METRICS : PHS_HANDLER_OTHER;
     return NULL;
 }
 

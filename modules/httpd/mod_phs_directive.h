@@ -63,12 +63,25 @@ const char *phs_cmd_add_file(cmd_parms *cmd, phs_ip_set_t *set,
  * its AllowOverride classes cover (AuthConfig: access; FileInfo: headers). */
 const char *phs_cmd_secure(cmd_parms *cmd, void *dconf, const char *value);
 
-/* pre_config: starts the list of sets to seal; post_config: seals them
- * (see phs_cmd_add_list). */
+/* pre_config: starts the list of sets to seal; check_config, first: seals
+ * them (see phs_cmd_add_list), and warns about an allow-list or trusted
+ * list that holds every address of a family. */
 int phs_directive_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
                              apr_pool_t *ptemp);
 int phs_directive_seal_sets(apr_pool_t *pconf, apr_pool_t *plog,
                             apr_pool_t *ptemp, server_rec *s);
+
+/* The startup warning for a sealed allow-list or trusted list (`what`
+ * names it: "PostHogAllowedIPBlocks at FILE:LINE", "ALLOWED_IP_BLOCKS")
+ * that holds every IPv4 or every IPv6 address: it restricts nothing, or
+ * lets every client choose its address. */
+void phs_warn_if_everything(server_rec *s, const phs_ip_set_t *set,
+                            const char *what);
+
+/* SetHandler, beside httpd's core: notes in the section whether it names
+ * one of the module's handlers; never an error (core checks the value). */
+const char *phs_cmd_set_handler(cmd_parms *cmd, void *dconf,
+                                const char *value);
 
 /* "NAME: MESSAGE", for errors. */
 const char *phs_cmd_error(cmd_parms *cmd, const char *message);

@@ -1,4 +1,5 @@
 #include "mod_phs_env.h"
+#include "mod_phs_directive.h"
 #include "phs_secret_key.h"
 #include "phs_env.h"
 
@@ -8,7 +9,7 @@
 APLOG_USE_MODULE(posthog_secure);
 
 /* A list variable into a sealed set; NULL or a message naming it. */
-static const char *env_blocks(apr_pool_t *p, const char *name,
+static const char *env_blocks(apr_pool_t *p, server_rec *s, const char *name,
                               phs_ip_set_t **set)
 {
     const char *err;
@@ -21,6 +22,7 @@ static const char *env_blocks(apr_pool_t *p, const char *name,
     if (!phs_ip_set_block_count(*set))
         return apr_psprintf(p, "%s: no address in '%s'", name, getenv(name));
     phs_ip_set_seal(*set);
+    phs_warn_if_everything(s, *set, name);
     return NULL;
 }
 
@@ -33,23 +35,37 @@ static void import_mode(phs_server_conf_t *sconf)
                   : PHS_MODE_PRODUCTION;
 }
 
+/* PostHog behind httpd wants TRUST_ALL_PROXIES=true (httpd overwrites
+ * X-Forwarded-For for it); httpd reading the same variable would believe
+ * the leftmost entry any client writes.  Only a directive says which. */
+#define TRUST_ALL_REFUSED \
+    "TRUST_ALL_PROXIES=%s would make httpd take the leftmost X-Forwarded-For " \
+    "entry from any peer, so any client could choose its own address and " \
+    "pass the allow-list. PostHog behind httpd does want it (httpd " \
+    "overwrites the header for PostHog); httpd does not. Add " \
+    "'PostHogTrustAllProxies Off' to ignore it in httpd (trust the proxies " \
+    "in front of httpd with PostHogTrustedProxies or PostHogProxyHops), or " \
+    "'PostHogTrustAllProxies On' only if every request reaches httpd " \
+    "through a proxy that overwrites the header"
+
 /* Proxies from the environment count only with IS_BEHIND_PROXY, as in
- * PostHog.  A trust directive of the vhost is not the environment's: an
- * unset IS_BEHIND_PROXY leaves it on (PostHogBehindProxy's default), and
- * only an explicit IS_BEHIND_PROXY=false turns it off. */
-static const char *import_proxies(apr_pool_t *p, phs_server_conf_t *sconf)
+ * PostHog.  A trust directive of the vhost is not the environment's, and
+ * an explicit directive beats the environment: IS_BEHIND_PROXY=false
+ * leaves it on (PostHogBehindProxy Off turns it off). */
+static const char *import_proxies(apr_pool_t *p, server_rec *s,
+                                  phs_server_conf_t *sconf)
 {
     const char *behind = getenv("IS_BEHIND_PROXY");
+    const char *trust_all = getenv("TRUST_ALL_PROXIES");
     int directed = sconf->trusted_proxies || sconf->proxy_hops > 0
                    || sconf->trust_all == 1;
 
-    if (sconf->behind_proxy == PHS_UNSET
-        && (phs_env_is_set(behind) || !directed))
+    if (sconf->behind_proxy == PHS_UNSET && !directed)
         sconf->behind_proxy = phs_env_bool(behind) == 1;
-    if (sconf->trust_all == PHS_UNSET && phs_env_is_set(getenv("TRUST_ALL_PROXIES")))
-        sconf->trust_all = phs_env_bool(getenv("TRUST_ALL_PROXIES"));
+    if (sconf->trust_all == PHS_UNSET && phs_env_bool(trust_all) == 1)
+        return apr_psprintf(p, TRUST_ALL_REFUSED, trust_all);
     if (!sconf->trusted_proxies && phs_env_is_set(getenv("TRUSTED_PROXIES")))
-        return env_blocks(p, "TRUSTED_PROXIES", &sconf->trusted_proxies);
+        return env_blocks(p, s, "TRUSTED_PROXIES", &sconf->trusted_proxies);
     return NULL;
 }
 
@@ -70,7 +86,8 @@ static const char *import_regions(apr_pool_t *p, phs_server_conf_t *sconf,
     return NULL;
 }
 
-static const char *import_dir(apr_pool_t *p, phs_dir_conf_t *dconf)
+static const char *import_dir(apr_pool_t *p, server_rec *s,
+                              phs_dir_conf_t *dconf)
 {
     if (dconf->secure_cookies == PHS_UNSET
         && phs_env_is_set(getenv("SECURE_COOKIES")))
@@ -81,7 +98,7 @@ static const char *import_dir(apr_pool_t *p, phs_dir_conf_t *dconf)
     if (dconf->allowed.state == PHS_BLOCKS_UNSET
         && phs_env_is_set(getenv("ALLOWED_IP_BLOCKS"))) {
         dconf->allowed.state = PHS_BLOCKS_LIST;
-        return env_blocks(p, "ALLOWED_IP_BLOCKS", &dconf->allowed.set);
+        return env_blocks(p, s, "ALLOWED_IP_BLOCKS", &dconf->allowed.set);
     }
     return NULL;
 }
@@ -131,7 +148,7 @@ static const char *import_environment(apr_pool_t *p, server_rec *s)
     const char *err;
 
     import_mode(sconf);
-    if ((err = import_proxies(p, sconf)) || (err = import_dir(p, dconf))
+    if ((err = import_proxies(p, s, sconf)) || (err = import_dir(p, s, dconf))
         || (err = import_regions(p, sconf, dconf))
         || (err = import_signing_key(p, sconf)))
         return err;

@@ -18,6 +18,9 @@ typedef struct {
     const char *denial;          /* denied: why */
     int probing;                 /* a whoami handler looks at a path: its
                                     subrequest's denial is not logged */
+    const char *held_denial;     /* a whoami location: why the client would
+                                    be refused anywhere else */
+    phs_counter_t held_counter;
     /* Set on the initial request only; internal redirects and subrequests
      * read them there (phs_client_state). */
     int client_unknown;          /* the client-IP header could not be trusted */

@@ -19,19 +19,24 @@ int phs_startup_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                             apr_pool_t *ptemp, server_rec *s);
 void phs_startup_test_config(apr_pool_t *pconf, server_rec *s);
 
-/* The <VirtualHost> node that defined s, or NULL for the main server. */
-const ap_directive_t *phs_tree_vhost_of(const server_rec *s);
+/* check_config, first: indexes the configuration tree in one walk, for
+ * the questions below (asked during check_config only). */
+int phs_startup_index_tree(apr_pool_t *pconf, apr_pool_t *plog,
+                           apr_pool_t *ptemp, server_rec *s);
 
-/* The first directive named `name` in one server scope: the main server
- * (vhost NULL: the whole tree, virtual hosts excluded) or a virtual host,
- * sections (<IfModule>, <Location>...) included.  NULL when absent. */
-const ap_directive_t *phs_tree_find(const ap_directive_t *vhost,
-                                    const char *name);
+/* The first directive named `name` (any case) in the part of the tree that
+ * configures s: its <VirtualHost> (sections such as <IfModule> and
+ * <Location> included), else the main server's part, which a vhost
+ * inherits.  NULL when absent. */
+const ap_directive_t *phs_tree_setting(apr_pool_t *p, const server_rec *s,
+                                       const char *name);
 
 /* The directive's first argument, unquoted as httpd reads it, or "". */
 const char *phs_tree_argument(apr_pool_t *p, const ap_directive_t *d);
 
-/* 1 for a <VirtualHost> node. */
-int phs_tree_is_vhost(const ap_directive_t *d);
+/* check_config: the scope traps, as startup warnings (PostHogSecure On only
+ * in <Directory> or <Files> sections of a server that proxies). */
+int phs_startup_check_scopes(apr_pool_t *pconf, apr_pool_t *plog,
+                             apr_pool_t *ptemp, server_rec *s);
 
 #endif

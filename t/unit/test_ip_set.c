@@ -841,6 +841,96 @@ static void span_end_check(const char *what, apr_size_t count,
            probes, mismatches);
 }
 
+static unsigned covers_of(const char *list)
+{
+    phs_ip_set_t *set = phs_ip_set_make(pool);
+
+    phs_ip_set_add_list(set, list);
+    phs_ip_set_seal(set);
+    return phs_ip_set_covers(set);
+}
+
+/* The upper half of the IPv6 space as two /65 (long ranges) and 63 wide
+ * blocks that add up to the rest of 8000::/1, without the /65 numbered
+ * `missing` (none when 2). */
+static unsigned covers_of_mixed(int missing)
+{
+    phs_ip_set_t *set = phs_ip_set_make(pool);
+    phs_cidr_t block;
+    int k;
+
+    phs_ip_set_add_list(set, "::/1");
+    for (k = 0; k < 2; k++) {
+        block.base.hi = APR_UINT64_C(0x8000000000000000);
+        block.base.lo = k ? APR_UINT64_C(0x8000000000000000) : 0;
+        block.bits = 65;
+        if (k != missing)
+            phs_ip_set_add(set, &block);
+    }
+    for (k = 0; k < 63; k++) {
+        block.base.hi = APR_UINT64_C(0x8000000000000000) + (APR_UINT64_C(1) << k);
+        block.base.lo = 0;
+        block.bits = 64 - (unsigned)k;
+        phs_ip_set_add(set, &block);
+    }
+    phs_ip_set_seal(set);
+    return phs_ip_set_covers(set);
+}
+
+/* Every address outside ::ffff:0:0/96, as the 96 blocks that are the
+ * siblings of its prefixes (the last one left out unless `whole`), and
+ * 0.0.0.0/0 with `with_v4`. */
+static unsigned covers_of_around_mapped(int with_v4, int whole)
+{
+    const phs_ip_t mapped = { 0, APR_UINT64_C(0x0000ffff00000000) };
+    phs_ip_set_t *set = phs_ip_set_make(pool);
+    unsigned bits;
+
+    for (bits = 1; bits <= (whole ? 96u : 95u); bits++) {
+        phs_cidr_t sibling = { mapped, bits };
+        unsigned bit = 128 - bits;      /* the prefix's last bit */
+
+        if (bit >= 64)
+            sibling.base.hi ^= APR_UINT64_C(1) << (bit - 64);
+        else
+            sibling.base.lo ^= APR_UINT64_C(1) << bit;
+        phs_ip_set_add(set, &sibling);
+    }
+    if (with_v4)
+        phs_ip_set_add_list(set, "0.0.0.0/0");
+    phs_ip_set_seal(set);
+    return phs_ip_set_covers(set);
+}
+
+/* Lists that hold every address, written whole or in parts. */
+static void test_covers(void)
+{
+    const unsigned v4 = PHS_IP_SET_ALL_IPV4, v6 = PHS_IP_SET_ALL_IPV6;
+
+    tap_ok(covers_of("") == 0, "an empty set covers nothing");
+    tap_ok(covers_of("0.0.0.0/0") == v4, "0.0.0.0/0: every IPv4 address");
+    tap_ok(covers_of("0.0.0.0/1, 128.0.0.0/1") == v4, "two halves add up");
+    tap_ok(covers_of("0.0.0.0/1, 128.0.0.0/2, 192.0.0.0/3, 224.0.0.0/4, "
+                     "240.0.0.0/5, 248.0.0.0/5") == v4, "six parts add up");
+    tap_ok(covers_of("0.0.0.0/1, 128.0.0.0/2") == 0, "three quarters do not");
+    tap_ok(covers_of("255.255.255.255/0") == v4, "host bits do not matter");
+    tap_ok(covers_of("::ffff:0:0/96") == v4, "the IPv4-mapped /96 is IPv4");
+    tap_ok(covers_of("::/0") == (v4 | v6), "::/0: every address");
+    tap_ok(covers_of("::/1 8000::/1") == (v4 | v6), "two IPv6 halves add up");
+    tap_ok(covers_of("2000::/3, 0.0.0.0/0") == v4, "a global /3 is not all of IPv6");
+    tap_ok(covers_of("::/1, 8000::/2") == v4,
+           "three IPv6 quarters do not (the first holds IPv4-mapped space)");
+    tap_ok(covers_of_around_mapped(0, 1) == v6,
+           "every address but ::ffff:0:0/96, in 96 blocks: all of IPv6");
+    tap_ok(covers_of_around_mapped(0, 0) == 0,
+           "and without one of its blocks, not");
+    tap_ok(covers_of_around_mapped(1, 1) == (v4 | v6), "with 0.0.0.0/0: all");
+    tap_ok(covers_of_mixed(2) == v6 || covers_of_mixed(2) == (v4 | v6),
+           "wide and long ranges add up across the two tables");
+    tap_ok(!(covers_of_mixed(0) & v6) && !(covers_of_mixed(1) & v6),
+           "and a missing /65 of either kind leaves a gap");
+}
+
 int main(void)
 {
     const char *seed_text = getenv("PHS_TEST_SEED");
@@ -861,6 +951,7 @@ int main(void)
     test_lists();
     test_life_cycle();
     test_files();
+    test_covers();
     cross_check(1, 0);
     cross_check(10, 0);
     cross_check(1000, 0);
