@@ -2,7 +2,8 @@
 # The image, run by podman exactly as the Deployment's securityContext says
 # (uid 10001, read-only root, tmpfs only for /run/apache2 and the lock dir,
 # no capabilities, no-new-privileges), in a network namespace of its own:
-# what it runs as, what it can write, what it logs, what it refuses.
+# what it runs as, what it can write, what it logs, the metrics it serves,
+# what it takes from the environment and what it refuses.
 . "$(dirname "$0")/lib.sh"
 
 key=$(openssl rand -hex 32)
@@ -47,7 +48,7 @@ is "$writable" yes "/run/apache2 and /run/lock/apache2 are writable (tmpfs)"
 pid=$(podman exec "$name" cat /run/apache2/apache2.pid)
 is "$pid" 1 "httpd is PID 1 and its pid file is in the tmpfs"
 in_ns ss -Htln | awk '{ print $4 }' | sort > "$work/listen"
-is "$(tr '\n' ' ' < "$work/listen")" "*:8080 *:8443 " "it listens on 8080 and 8443 (all addresses, dual-stack) and nothing else"
+is "$(tr '\n' ' ' < "$work/listen")" "*:8080 *:8443 *:9117 " "it listens on 8080, 8443 and 9117 (all addresses, dual-stack) and nothing else"
 
 # Requests, and where they are logged: access on stdout, errors on stderr.
 code=$(in_ns curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:8080/api/projects)
@@ -57,7 +58,7 @@ is "$loc" "https://posthog.test/x?y=1" "to SITE_URL's host, never the client's"
 hdrs=$(in_ns curl -s -D - -o /dev/null --cacert "$work/ca.crt" --resolve posthog-httpd.test:8443:127.0.0.1 \
     https://posthog-httpd.test:8443/_livez | tr -d '\r')
 like "$hdrs" '^HTTP/2 200' "8443 serves TLS with the mounted certificate, HTTP/2"
-like "$hdrs" 'strict-transport-security: max-age=31536000; includeSubDomains' "with HSTS"
+like "$hdrs" 'strict-transport-security: max-age=31536000; includeSubDomains' "with HSTS (HTTPD_HSTS's default)"
 unlike "$hdrs" 'server: Apache/' "and no version in Server"
 in_ns curl -s -o /dev/null --interface 127.0.0.2 --cacert "$work/ca.crt" \
     --resolve posthog-httpd.test:8443:127.0.0.1 https://posthog-httpd.test:8443/api/projects?audit
@@ -67,6 +68,18 @@ like "$(cat "$work/stdout")" '^127\.0\.0\.2 peer=127\.0\.0\.2 .*"GET /api/projec
 like "$(cat "$work/stderr")" 'posthog_secure:error.*denied client 127\.0\.0\.2 \(peer 127\.0\.0\.2\) for /api/projects.*not in PostHogAllowedIPBlocks' \
     "stderr: the denial at level error, with client, peer, URI and reason"
 unlike "$(cat "$work/stdout" "$work/stderr")" "$key" "the secret key appears in no log"
+
+# The metrics: on 9117 only, answered by httpd (PostHog, absent, would be
+# mod_proxy's 503), for the allow-list's addresses.
+metrics=$(in_ns curl -s -D "$work/metrics.h" http://127.0.0.1:9117/metrics)
+like "$(tr -d '\r' < "$work/metrics.h")" '^HTTP/1\.1 200' "9117 serves /metrics"
+like "$(tr -d '\r' < "$work/metrics.h")" '^Content-Type: text/plain; version=0\.0\.4' "in Prometheus text"
+like "$metrics" 'posthog_secure_requests_total\{vhost="posthog\.test:8443",verdict="denied"\} 1' \
+    "with the counters: the denial on 8443 above is counted, as 8443's"
+is "$(in_ns curl -s -o /dev/null -w '%{http_code}' --interface 127.0.0.2 http://127.0.0.1:9117/metrics)" 403 \
+    "a client not on the allow-list cannot read them"
+is "$(in_ns curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:9117/api/projects)" 403 \
+    "nothing else is on 9117 and nothing there goes to PostHog"
 
 versions=$(podman run --rm --network none --entrypoint dpkg-query "$image" -W -f '${Package} ${Version}\n' \
     apache2-bin libapache2-mod-posthog-secure openssl libssl3)
@@ -97,10 +110,34 @@ refuse "the placeholder key in the mounted file" 'PostHogSecretKey.*placeholder'
 refuse "no SITE_URL" 'SITE_URL is not set'
 refuse "a bad ALLOWED_IP_BLOCKS" 'ALLOWED_IP_BLOCKS.*10\.0\.0\.300' -e SITE_URL=https://posthog.test \
     -e SECRET_KEY="$key" -e ALLOWED_IP_BLOCKS=10.0.0.300
-out=$(podman run --rm $(restricted_run) --network none -e SITE_URL=https://posthog.test \
-    -e SECRET_KEY="$key" -e IS_BEHIND_PROXY=true -e TRUST_ALL_PROXIES=true "$image" -t 2>&1)
-like "$out" 'warn.*(spoof|ProxyHops)' "TRUST_ALL_PROXIES is warned about (spoofable; trust by hops)"
 refuse "a bad HTTPD_PROXY_HOPS" 'HTTPD_PROXY_HOPS' -e SITE_URL=https://posthog.test -e HTTPD_PROXY_HOPS=one
+refuse "a bad HTTPD_HSTS" 'PostHogHSTS.*forever|forever.*max-age' -e SITE_URL=https://posthog.test \
+    -e SECRET_KEY="$key" -e HTTPD_HSTS=forever
+refuse "a bad HTTPD_METRICS_ALLOWED_IP_BLOCKS" '10\.0\.0\.300' -e SITE_URL=https://posthog.test \
+    -e SECRET_KEY="$key" -e HTTPD_METRICS_ALLOWED_IP_BLOCKS=10.0.0.300
+
+# PostHog's TRUST_ALL_PROXIES in httpd's environment (one shared with
+# PostHog's pods) is ignored: the configuration says PostHogTrustAllProxies
+# Off.  The HSTS value and the metrics' own allow-list from the environment.
+netns "$id-env"
+on_exit "podman rm -f -t 0 $id-env"
+# shellcheck disable=SC2046
+podman run -d --name "$id-env" --network "ns:/run/netns/$id-env" $(restricted_run) \
+    -e SITE_URL=https://posthog.test -e POSTHOG_WEB_URL=http://127.0.0.1:9 \
+    -e POSTHOG_CAPTURE_URL=http://127.0.0.1:9 -e IS_BEHIND_PROXY=true -e TRUST_ALL_PROXIES=true \
+    -e HTTPD_HSTS='max-age=600' -e HTTPD_METRICS_ALLOWED_IP_BLOCKS=127.0.0.2 $mounts "$image" >/dev/null
+in_env() { ip netns exec "$id-env" "$@"; }
+wait_for 10 in_env curl -sf http://127.0.0.1:8080/_livez
+ok $? "with TRUST_ALL_PROXIES=true it starts" "$(podman logs "$id-env" 2>&1 | tail -5)"
+like "$(podman logs "$id-env" 2>&1)" 'TRUST_ALL_PROXIES is ignored' "and says it ignores TRUST_ALL_PROXIES"
+tls_env() { in_env curl -s --cacert "$work/ca.crt" --resolve posthog-httpd.test:8443:127.0.0.1 "$@"; }
+is "$(tls_env -o /dev/null -w '%{http_code}' --interface 127.0.0.2 -H 'X-Forwarded-For: 127.0.0.1' \
+    https://posthog-httpd.test:8443/api/projects)" 403 \
+    "a client claiming a listed address in X-Forwarded-For is still refused (its header is not believed)"
+like "$(tls_env -D - -o /dev/null https://posthog-httpd.test:8443/_livez | tr -d '\r')" \
+    'strict-transport-security: max-age=600$' "HTTPD_HSTS sets the HSTS header"
+is "$(in_env curl -s -o /dev/null -w '%{http_code}' --interface 127.0.0.2 http://127.0.0.1:9117/metrics)$(in_env curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:9117/metrics)" \
+    200403 "HTTPD_METRICS_ALLOWED_IP_BLOCKS replaces the allow-list on 9117 only (127.0.0.2 may read the metrics, 127.0.0.1 not)"
 
 # A changed allow-list: `posthog-httpd reload` checks it, then reloads
 # gracefully; a broken one is refused and the running server keeps serving.

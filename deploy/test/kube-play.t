@@ -1,8 +1,10 @@
 #!/bin/sh
 # podman kube play of the base manifests (kube-play.mjs lists what podman
-# 4.3 cannot play as written): the Deployment's two replicas run with the
-# securityContext, resources and mounts as written, serve, and a graceful
-# reload picks up a changed allow-list ConfigMap.
+# 4.3 cannot play as written), with the Secrets docs/DEPLOYMENT.md's steps
+# create (operator-steps.mjs: its kubectl lines, offline): the two replicas
+# the HorizontalPodAutoscaler keeps run with the securityContext, resources
+# and mounts as written, serve, and a graceful reload picks up a changed
+# allow-list ConfigMap.
 . "$(dirname "$0")/lib.sh"
 
 command -v kubectl >/dev/null || bail "kubectl (for kubectl kustomize) is missing"
@@ -10,11 +12,16 @@ podman image exists localhost/podman-pause:4.3.1-0 && pause_kept=1 || pause_kept
 key=$(openssl rand -hex 32)
 make_ca
 make_cert httpd posthog-httpd.test
-mkdir -p "$work/tls"
-cp "$work/httpd.crt" "$work/tls/tls.crt"
-cp "$work/httpd.key" "$work/tls/tls.key"
+# The files the doc's `create secret` lines read.
+mkdir -p "$work/operator"
+printf '%s\n' "$key" > "$work/operator/secret-key"
+cp "$work/httpd.crt" "$work/operator/tls.crt"
+cp "$work/httpd.key" "$work/operator/tls.key"
+cp "$work/ca.crt" "$work/operator/ca.crt"
+(cd "$here" && node operator-steps.mjs --secrets "$work/operator") > "$work/secrets.yaml" 2> "$work/secrets.err"
+ok $? "docs/DEPLOYMENT.md's steps create the Secrets" "$(cat "$work/secrets.err")"
 kubectl kustomize "$top/deploy/kubernetes/base" > "$work/rendered.yaml"
-(cd "$here" && node kube-play.mjs "$work/rendered.yaml" "$id" "$image" "$key" "$work/tls") > "$work/play.yaml"
+(cd "$here" && node kube-play.mjs "$work/rendered.yaml" "$work/secrets.yaml" "$id" "$image") > "$work/play.yaml"
 ok $? "the base manifests rendered and made playable"
 
 on_exit "podman kube down $work/play.yaml; podman volume rm -f $id-posthog-httpd-allowlist $id-posthog-httpd-secret-key $id-posthog-httpd-tls"
@@ -23,7 +30,7 @@ on_exit "podman kube down $work/play.yaml; podman volume rm -f $id-posthog-httpd
 podman kube play --network none "$work/play.yaml" > "$work/play.out" 2>&1
 ok $? "podman kube play plays it" "$(cat "$work/play.out")"
 pods=$(podman pod ps --filter "name=^$id-posthog-httpd-pod-" --format '{{.Name}}' | sort | tr '\n' ' ')
-is "$pods" "$id-posthog-httpd-pod-0 $id-posthog-httpd-pod-1 " "two replicas, two pods"
+is "$pods" "$id-posthog-httpd-pod-0 $id-posthog-httpd-pod-1 " "two replicas (the HPA's minReplicas), two pods"
 
 for i in 0 1; do
     c=$id-posthog-httpd-pod-$i-httpd
@@ -44,6 +51,8 @@ for i in 0 1; do
     code=$(in_pod curl -s -o /dev/null -w '%{http_code}' --cacert "$work/ca.crt" \
         --resolve posthog-httpd.test:8443:127.0.0.1 https://posthog-httpd.test:8443/api/projects)
     is "$code" 403 "pod $i: 127.0.0.1 is not in the ConfigMap's allow-list: 403"
+    code=$(in_pod curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:9117/metrics)
+    is "$code" 403 "pod $i: the metrics port answers, and not to 127.0.0.1 (HTTPD_METRICS_ALLOWED_IP_BLOCKS holds the scrapers' range)"
 done
 c=$id-posthog-httpd-pod-0-httpd
 pid=$(podman inspect -f '{{.State.Pid}}' "$c")

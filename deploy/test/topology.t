@@ -116,9 +116,9 @@ wait_for 15 up web1 http://192.0.2.11:8080/_livez && wait_for 15 up web2 http://
     && wait_for 15 at posthog sh -c 'ss -Htln | grep -q :8001'
 ok $? "the hosts are up: two replicas, the load balancer, the stand-in" \
     "$(podman logs "$id-web1" 2>&1 | tail -5; cat "$work/nginx.out" "$work/standin.out")"
-is "$(at web1 ss -Htln | awk '{ print $4 }' | sort | tr '\n' ' ')" "192.0.2.11:8080 192.0.2.11:8443 " \
+is "$(at web1 ss -Htln | awk '{ print $4 }' | sort | tr '\n' ' ')" "192.0.2.11:8080 192.0.2.11:8443 192.0.2.11:9117 " \
     "web1 listens on its IPv4 address only"
-is "$(at web2 ss -Htln | awk '{ print $4 }' | sort | tr '\n' ' ')" "*:8080 *:8443 " \
+is "$(at web2 ss -Htln | awk '{ print $4 }' | sort | tr '\n' ' ')" "*:8080 *:8443 *:9117 " \
     "web2 listens on [::] (dual-stack)"
 
 # --- requests from the clients ---------------------------------------------
