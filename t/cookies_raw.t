@@ -15,7 +15,7 @@ use PHS::Test;
 use IO::Select;
 use IO::Socket::IP;
 
-plan tests => 33;
+plan tests => 37;
 
 my $lookalike = "HTTP/1.1 200 OK\r\nSet-Cookie: inbody=1\r\n\r\n";
 # A connection the server closed fails a test, not the whole file.
@@ -247,4 +247,19 @@ sub cookies_of {
                  "$what: the cookie is rewritten once, the body not at all");
     }
     close $sock;
+}
+
+# A backend's chunked trailers reach an HTTP/2 client as the response's
+# trailers (mod_proxy_http, then mod_http2): their Set-Cookie fields are
+# rewritten too, never passed as sent; HTTP/1.1 clients get no trailers.
+{
+    my $port = port('raw_h2');
+    my $out = `curl -s --http2-prior-knowledge --max-time 20 -D - -o /dev/null 'http://127.0.0.1:$port/nph/t?trailers' 2>&1`;
+    my ($head, $trailers) = split /\r\n\r\n/, $out, 2;
+    ok t_cmp($head, qr{^HTTP/2 200}, 'h2c: the chunked response is served over HTTP/2');
+    ok t_cmp(cookies_of($head), ['head=1; Path=/; Secure; HttpOnly'],
+             'h2c: the head cookie is rewritten');
+    ok t_cmp($trailers // '', qr/^x-checksum: abc\r?$/mi, 'h2c: the trailers arrive');
+    ok t_cmp(cookies_of($trailers // ''), ['trail=1; Path=/; Secure; HttpOnly'],
+             'h2c: the trailer cookie is rewritten');
 }

@@ -101,27 +101,49 @@ static void policy_for(request_rec *r, phs_cookie_policy_t *policy)
                        ? conf->cookie_samesite : NULL;
 }
 
-/* Rewrites every Set-Cookie of a table in place: order and count stay.
+/* The cookies of a table and their rewrites, in order. */
+typedef struct {
+    request_rec *r;
+    const phs_cookie_policy_t *policy;
+    unsigned *warnings;
+    apr_array_header_t *values;     /* the rewritten values */
+    int changed;
+} cookie_pass_t;
+
+static int rewrite_one(void *data, const char *key, const char *value)
+{
+    cookie_pass_t *pass = data;
+    const char *rewritten = phs_cookie_rewrite(pass->r->pool, pass->policy,
+                                               value, pass->warnings);
+
+    (void)key;
+    pass->changed += rewritten != value;
+    APR_ARRAY_PUSH(pass->values, const char *) = rewritten;
+    return 1;
+}
+
+/* Rewrites every Set-Cookie of a table: where one changes, they are all
+ * taken out and put back rewritten, so their order and count stay.
  * Returns the number of cookies; *changed counts those rewritten. */
 static int rewrite_table(request_rec *r, apr_table_t *headers,
                          const phs_cookie_policy_t *policy,
                          unsigned *warnings, int *changed)
 {
-    const apr_array_header_t *fields = apr_table_elts(headers);
-    apr_table_entry_t *field = (apr_table_entry_t *)fields->elts;
-    int i, cookies = 0;
+    cookie_pass_t pass = { r, policy, warnings, NULL, 0 };
+    int i;
 
-    for (i = 0; i < fields->nelts; i++)
-        if (field[i].key && field[i].val
-            && phs_field_is(field[i].key, "Set-Cookie")) {
-            const char *value = phs_cookie_rewrite(r->pool, policy,
-                                                   field[i].val, warnings);
-
-            *changed += value != field[i].val;
-            field[i].val = (char *)value;
-            cookies++;
-        }
-    return cookies;
+    if (!apr_table_get(headers, "Set-Cookie"))
+        return 0;
+    pass.values = apr_array_make(r->pool, 4, sizeof(const char *));
+    apr_table_do(rewrite_one, &pass, headers, "Set-Cookie", NULL);
+    if (pass.changed) {
+        apr_table_unset(headers, "Set-Cookie");
+        for (i = 0; i < pass.values->nelts; i++)
+            apr_table_addn(headers, "Set-Cookie",
+                           APR_ARRAY_IDX(pass.values, i, const char *));
+    }
+    *changed += pass.changed;
+    return pass.values->nelts;
 }
 
 /* 1 the first time in this process, 0 after: the flag is read before the
@@ -163,6 +185,19 @@ void phs_cookies_rewrite(request_rec *r)
                               &changed);
     warn_once(r, &policy, cookies, warnings);
     if (changed)
+        phs_metrics_count(r->server, PHS_COUNT_COOKIES_REWRITTEN,
+                          (apr_uint64_t)changed);
+}
+
+void phs_cookies_rewrite_trailers(request_rec *r)
+{
+    phs_cookie_policy_t policy;
+    unsigned warnings = 0;
+    int changed = 0;
+
+    policy_for(r, &policy);
+    if (rewrite_table(r, r->trailers_out, &policy, &warnings, &changed)
+        && changed)
         phs_metrics_count(r->server, PHS_COUNT_COOKIES_REWRITTEN,
                           (apr_uint64_t)changed);
 }

@@ -18,6 +18,11 @@ int phs_secure_cookies_on(const request_rec *r);
 /* Rewrites every Set-Cookie of r->headers_out and r->err_headers_out. */
 void phs_cookies_rewrite(request_rec *r);
 
+/* Rewrites every Set-Cookie of r->trailers_out, which mod_http2 sends as
+ * the response's trailers once the body is through (a backend's chunked
+ * trailers, passed on by mod_proxy_http). */
+void phs_cookies_rewrite_trailers(request_rec *r);
+
 /* Rewrites the Set-Cookie fields of a response head that leaves past the
  * header table (raw_response.c) with the cookie policy of r's scope. */
 void phs_cookies_rewrite_raw_head(request_rec *r, const char *head,

@@ -26,6 +26,13 @@ my %answers = (
     oversized => ["HTTP/1.1 200 OK\r\nSet-Cookie: big=1\r\nX-Pad: "
                   . ('x' x 70000) . "\r\n\r\nbody"],
     'not-http' => ["Status: 200\r\nSet-Cookie: cgistyle=1\r\n\r\nbody"],
+    # Chunked, with cookies in the trailers too (mod_proxy_http passes
+    # them on, mod_http2 sends them to an HTTP/2 client).
+    trailers => ["HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+                 . "Transfer-Encoding: chunked\r\nTrailer: Set-Cookie\r\n"
+                 . "Set-Cookie: head=1; Path=/\r\n\r\n5\r\nhello\r\n0\r\n"
+                 . "Set-Cookie: trail=1; Path=/\r\n"
+                 . "X-Checksum: abc\r\n\r\n"],
 );
 
 binmode STDOUT;
