@@ -11,6 +11,7 @@
 
 #include <apr_lib.h>
 #include <apr_strings.h>
+#include <apr_uri.h>
 
 #include "phs_https.h"
 
@@ -80,19 +81,58 @@ static const char *host_check(apr_pool_t *p, const char *host,
     return NULL;
 }
 
+/* A host httpd can have: a name, an IPv4 address, or an IPv6 literal with
+ * or without its brackets (ServerName and aliases are checked when the
+ * configuration is read). */
+static int plausible_host(const char *host)
+{
+    apr_size_t len = strlen(host);
+
+    if (len >= 2 && host[0] == '[' && host[len - 1] == ']') {
+        host++;
+        len -= 2;
+    }
+    if (!len)
+        return 0;
+    if (memchr(host, ':', len))
+        return strspn(host, "0123456789abcdefABCDEF:.") >= len;
+    return strspn(host, "abcdefghijklmnopqrstuvwxyz"
+                        "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") >= len;
+}
+
+/* The Location read back as a URL parser reads it (APR's, not the code
+ * under test): https, the host (brackets aside), the port only when it is
+ * not 443, then the target byte for byte. */
 static const char *location_ok(apr_pool_t *p, const char *host,
                                unsigned port, const char *target)
 {
-    int brackets = strchr(host, ':') && host[0] != '[';
-    const char *port_part = port == 443 ? "" : apr_psprintf(p, ":%u", port);
-    const char *want = apr_pstrcat(p, "https://", brackets ? "[" : "", host,
-                                   brackets ? "]" : "", port_part, target,
-                                   NULL);
     const char *got = phs_https_location(p, host, port, target);
+    apr_size_t got_len = strlen(got), target_len = strlen(target);
+    const char *bare = host;
+    apr_uri_t uri;
 
-    if (strcmp(got, want))
-        return fuzz_broken(p, "location '%s', expected '%s'",
-                           fuzz_shown(p, got), fuzz_shown(p, want));
+    if (strncmp(got, "https://", 8) || got_len < 8 + target_len
+        || strcmp(got + got_len - target_len, target))
+        return fuzz_broken(p, "location '%s' is not https://...%s",
+                           fuzz_shown(p, got), fuzz_shown(p, target));
+    if (!plausible_host(host))
+        return NULL;
+    if (apr_uri_parse(p, apr_pstrcat(p, apr_pstrmemdup(p, got,
+                      got_len - target_len), "/", NULL), &uri) != APR_SUCCESS
+        || !uri.hostname || strcmp(uri.scheme, "https"))
+        return fuzz_broken(p, "location '%s' does not parse as an https URL",
+                           fuzz_shown(p, got));
+    if (host[0] == '[' && host[strlen(host) - 1] == ']')
+        bare = apr_pstrmemdup(p, host + 1, strlen(host) - 2);
+    if (strcmp(uri.hostname, bare))
+        return fuzz_broken(p, "location '%s' names host '%s', not '%s'",
+                           fuzz_shown(p, got), fuzz_shown(p, uri.hostname),
+                           fuzz_shown(p, bare));
+    if (port == 443 ? uri.port_str != NULL
+        : !uri.port_str || strcmp(uri.port_str, apr_psprintf(p, "%u", port)))
+        return fuzz_broken(p, "location '%s': port %s, expected %u",
+                           fuzz_shown(p, got),
+                           uri.port_str ? uri.port_str : "none", port);
     return NULL;
 }
 

@@ -1,7 +1,3 @@
-/* memrchr: the walk goes right to left, one entry at a time. */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE
-#endif
 #include <string.h>
 
 #include "phs_client_ip.h"
@@ -262,6 +258,15 @@ static void unknown(phs_client_t *out, const char *reason)
     out->reason = reason;
 }
 
+/* The start of the entry that ends at `end`: after the last comma
+ * before it, else the header's start (the walk goes right to left). */
+static const char *entry_start(const char *header, const char *end)
+{
+    while (end > header && end[-1] != ',')
+        end--;
+    return end;
+}
+
 void phs_client_resolve(apr_pool_t *p, const phs_trust_t *trust,
                         const phs_ip_t *peer, const char *peer_text,
                         const char *header, phs_client_t *out)
@@ -291,8 +296,7 @@ void phs_client_resolve(apr_pool_t *p, const phs_trust_t *trust,
     /* Entries left of `lead` are blank: the one holding it is the last. */
     lead = header + strspn(header, " \t,");
     for (end = header + header_len; end > lead; end = start - 1) {
-        start = memrchr(header, ',', (apr_size_t)(end - header));
-        start = start ? start + 1 : header;
+        start = entry_start(header, end);
         text = phs_span_trimmed(start, end);
         if (text.len == 0)
             continue;

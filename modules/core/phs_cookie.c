@@ -225,6 +225,19 @@ void phs_cookie_pattern_push(apr_array_header_t *patterns,
     item->len = len - (apr_size_t)item->prefix;
 }
 
+apr_array_header_t *phs_cookie_patterns_parse(apr_pool_t *p,
+                                              const char *list)
+{
+    apr_array_header_t *patterns = apr_array_make(p, 4,
+                                                  sizeof(phs_cookie_pattern_t));
+    char *copy = apr_pstrdup(p, list), *state, *word;
+
+    for (word = apr_strtok(copy, " ", &state); word;
+         word = apr_strtok(NULL, " ", &state))
+        phs_cookie_pattern_push(patterns, word);
+    return patterns;
+}
+
 /* Most names differ from a pattern at the first byte or in length. */
 static int pattern_matches(const phs_cookie_pattern_t *pattern,
                            const char *name, apr_size_t len)

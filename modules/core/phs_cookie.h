@@ -48,6 +48,11 @@ const char *phs_cookie_rewrite(apr_pool_t *p, const phs_cookie_policy_t *policy,
 void phs_cookie_pattern_push(apr_array_header_t *patterns,
                              const char *pattern);
 
+/* The patterns of a space-separated list (the built-in defaults), each
+ * as phs_cookie_pattern_push stores it. */
+apr_array_header_t *phs_cookie_patterns_parse(apr_pool_t *p,
+                                              const char *list);
+
 /* 1 when `name` (len bytes) matches one of the patterns. */
 int phs_cookie_name_matches(const apr_array_header_t *patterns,
                             const char *name, apr_size_t len);

@@ -1,150 +1,172 @@
+/* Who may in: the HTTPS redirect, then the access decision of every
+ * request_rec on its own URI, a denial given before any handler runs and
+ * again wherever another module would let it through. */
 #include "mod_phs_access.h"
 #include "mod_phs_request.h"
-#include "phs_path_set.h"
-#include "mod_phs_directive.h"
-#include "mod_phs_client_ip.h"
-#include "mod_phs_region.h"
-#include "mod_phs_whoami.h"
+#include "mod_phs_client.h"
+#include "mod_phs_report.h"
+#include "mod_phs_startup.h"
+#include "phs_https.h"
 
 #include <http_core.h>
 #include <http_log.h>
 #include <http_protocol.h>
 #include <http_request.h>
 #include <mod_core.h>
+#include <apr_hash.h>
+#include <apr_lib.h>
 #include <apr_strings.h>
+
+#include <errno.h>
+#include <maxminddb.h>
 
 APLOG_USE_MODULE(posthog_secure);
 
-#define DEFAULT_DENY_MESSAGE "Access denied.\n"
+/* -------------------------------------------------------- the redirect */
+
+/* Never a host the client made up: the canonical host, else the Host
+ * header only when it is the ServerName or a literal ServerAlias (a
+ * wildcard alias matches hosts the client invents), else the ServerName. */
+static const char *redirect_host(const request_rec *r,
+                                 const phs_server_conf_t *sconf)
+{
+    const server_rec *s = r->server;
+
+    if (sconf->canonical_host)
+        return sconf->canonical_host;
+    if (phs_host_is_known(r->hostname, s->server_hostname, s->names))
+        return r->hostname;
+    return s->server_hostname;
+}
+
+int mod_phs_access_https_redirect(request_rec *r)
+{
+    const phs_server_conf_t *sconf = PHS_SERVER_CONF(r->server);
+    const char *target;
+
+    if (!phs_headers_enabled(r) || r->main || r->prev
+        || !mod_phs_https_redirect_on(r) || mod_phs_request_is_https(r)
+        || phs_path_set_exempts(mod_phs_redirect_exempt(PHS_DIR_CONF(r)),
+                                r->uri)
+        || !(target = phs_origin_target(r->pool, r->unparsed_uri)))
+        return DECLINED;
+    apr_table_setn(r->headers_out, "Location",
+                   phs_https_location(r->pool, redirect_host(r, sconf),
+                                      sconf->https_port == PHS_UNSET
+                                      ? PHS_DEFAULT_HTTPS_PORT
+                                      : (unsigned)sconf->https_port,
+                                      target));
+    mod_phs_count(r->server, PHS_COUNT_HTTPS_REDIRECTS, 1);
+    /* 308 keeps the method and body of an SDK's POST; 301 is for GET/HEAD. */
+    return r->method_number == M_GET ? HTTP_MOVED_PERMANENTLY
+                                     : HTTP_PERMANENT_REDIRECT;
+}
+
+/* --------------------------------------------------------- the regions */
+
+struct phs_geoip_t {
+    MMDB_s mmdb;
+    const char *path;
+};
+
+static apr_status_t close_database(void *data)
+{
+    MMDB_close(&((phs_geoip_t *)data)->mmdb);
+    return APR_SUCCESS;
+}
+
+/* A database without countries (an ASN one) would place no one, and
+ * block no one, silently. */
+static void check_type(server_rec *s, apr_pool_t *pconf, const phs_geoip_t *db)
+{
+    const char *type = db->mmdb.metadata.database_type;
+
+    if (!type || (!ap_strcasestr(type, "country")
+                  && !ap_strcasestr(type, "city")))
+        mod_phs_startup_warn(s, apr_psprintf(pconf, "PostHogGeoIPDatabase %s "
+                             "is a '%s' database, not a Country or City one: "
+                             "addresses it has no country for are never "
+                             "region-blocked", db->path,
+                             type ? type : "untyped"));
+}
+
+/* Opened in the parent, once per configuration (each start and graceful
+ * restart reads the file again); the children inherit the read-only
+ * mapping, so they all answer from the same file whatever happens to it
+ * on disk meanwhile. */
+const char *mod_phs_geoip_open(apr_pool_t *pconf, server_rec *s,
+                               apr_hash_t *opened)
+{
+    phs_server_conf_t *conf = PHS_SERVER_CONF(s);
+    const char *path = conf->geoip_database;
+    phs_geoip_t *db;
+    int status;
+
+    conf->geoip = NULL;
+    if (!path)
+        return conf->regions_somewhere == 1
+               ? "PostHogBlockedGeoIPRegions (or BLOCKED_GEOIP_REGIONS with "
+                 "PostHogFromEnvironment On) needs PostHogGeoIPDatabase"
+               : NULL;
+    if (!(db = apr_hash_get(opened, path, APR_HASH_KEY_STRING))) {
+        db = apr_pcalloc(pconf, sizeof(*db));
+        db->path = path;
+        status = MMDB_open(path, MMDB_MODE_MMAP, &db->mmdb);
+        if (status != MMDB_SUCCESS)
+            return apr_psprintf(pconf, "PostHogGeoIPDatabase: cannot open "
+                                "%s: %s%s", path, MMDB_strerror(status),
+                                status == MMDB_IO_ERROR && errno
+                                ? apr_psprintf(pconf, " (%s)", strerror(errno))
+                                : "");
+        apr_pool_cleanup_register(pconf, db, close_database,
+                                  apr_pool_cleanup_null);
+        check_type(s, pconf, db);
+        apr_hash_set(opened, path, APR_HASH_KEY_STRING, db);
+    }
+    conf->geoip = db;
+    return NULL;
+}
+
+int mod_phs_geoip_country(request_rec *r, const phs_ip_t *client,
+                          char country[3])
+{
+    const phs_geoip_t *db = PHS_SERVER_CONF(r->server)->geoip;
+    const apr_sockaddr_t *addr;
+    MMDB_lookup_result_s found;
+    MMDB_entry_data_s code;
+    int status;
+
+    if (!db)
+        return -1;
+    /* IPv4 (mapped ones included) in the database's IPv4 subtree. */
+    if (!(addr = mod_phs_client_sockaddr(r->pool, client, "", 0)))
+        return 0;
+    found = MMDB_lookup_sockaddr(&db->mmdb, (const struct sockaddr *)&addr->sa,
+                                 &status);
+    if (status != MMDB_SUCCESS) {
+        /* An IPv6 client and an IPv4-only database, a damaged tree. */
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "%s: no country for "
+                      "%s: %s", db->path, r->useragent_ip,
+                      MMDB_strerror(status));
+        return 0;
+    }
+    if (!found.found_entry
+        || MMDB_get_value(&found.entry, &code, "country", "iso_code",
+                          NULL) != MMDB_SUCCESS
+        || !code.has_data || code.type != MMDB_DATA_TYPE_UTF8_STRING
+        || code.data_size != 2)
+        return 0;
+    country[0] = (char)apr_toupper(code.utf8_string[0]);
+    country[1] = (char)apr_toupper(code.utf8_string[1]);
+    country[2] = '\0';
+    return 1;
+}
+
+/* -------------------------------------------------------- the decision */
 
 typedef enum { ACCESS_ALLOWED, ACCESS_EXEMPT, ACCESS_DENIED } access_t;
 
 static const char *const access_names[] = { "allowed", "exempt", "denied" };
-
-/* Built once per configuration cycle in pre_config. */
-static phs_path_set_t *default_exempt_paths;
-
-/* The list a directive fills: cmd->info is the offset of a phs_blocks_t
- * in the directory record. */
-static phs_blocks_t *scope_list(cmd_parms *cmd, void *dconf)
-{
-    return (phs_blocks_t *)((char *)dconf + (apr_size_t)cmd->info);
-}
-
-static phs_ip_set_t *list_set(cmd_parms *cmd, phs_blocks_t *list)
-{
-    if (!list->set)
-        list->set = phs_ip_set_make(cmd->pool);
-    list->state = PHS_BLOCKS_LIST;
-    return list->set;
-}
-
-static const char *mixed_none_error(cmd_parms *cmd)
-{
-    return phs_cmd_error(cmd, "'none' cannot be combined with addresses "
-                         "in one scope");
-}
-
-const char *phs_cmd_blocks(cmd_parms *cmd, void *dconf, const char *word)
-{
-    phs_blocks_t *list = scope_list(cmd, dconf);
-
-    if (!strcasecmp(word, "none")) {
-        if (list->state == PHS_BLOCKS_LIST)
-            return mixed_none_error(cmd);
-        list->state = PHS_BLOCKS_NONE;
-        return NULL;
-    }
-    if (list->state == PHS_BLOCKS_NONE)
-        return mixed_none_error(cmd);
-    return phs_cmd_add_list(cmd, list_set(cmd, list), word);
-}
-
-const char *phs_cmd_blocks_file(cmd_parms *cmd, void *dconf, const char *path)
-{
-    phs_blocks_t *list = scope_list(cmd, dconf);
-
-    if (list->state == PHS_BLOCKS_NONE)
-        return mixed_none_error(cmd);
-    return phs_cmd_add_file(cmd, list_set(cmd, list), path);
-}
-
-/* Adds a set to a union's array, once. */
-static void append_set(apr_array_header_t *to, const phs_ip_set_t *set)
-{
-    int i;
-
-    for (i = 0; i < to->nelts; i++)
-        if (APR_ARRAY_IDX(to, i, const phs_ip_set_t *) == set)
-            return;
-    APR_ARRAY_PUSH(to, const phs_ip_set_t *) = set;
-}
-
-static void append_sets(apr_array_header_t *to, const phs_blocks_t *blocks)
-{
-    int n;
-
-    if (!blocks->every)
-        append_set(to, blocks->set);
-    else
-        for (n = 0; n < blocks->every->nelts; n++)
-            append_set(to, APR_ARRAY_IDX(blocks->every, n,
-                                         const phs_ip_set_t *));
-}
-
-phs_blocks_t phs_blocks_union(apr_pool_t *p, const phs_blocks_t *outer,
-                              const phs_blocks_t *inner)
-{
-    phs_blocks_t both;
-    apr_array_header_t *every;
-
-    /* `none` in an inner scope adds nothing and lifts nothing. */
-    if (inner->state != PHS_BLOCKS_LIST)
-        return outer->state != PHS_BLOCKS_UNSET ? *outer : *inner;
-    if (outer->state != PHS_BLOCKS_LIST || outer->set == inner->set)
-        return *inner;
-    every = apr_array_make(p, 4, sizeof(const phs_ip_set_t *));
-    append_sets(every, outer);
-    append_sets(every, inner);
-    both = *inner;
-    both.every = every;
-    return both;
-}
-
-int phs_blocks_contain(const phs_blocks_t *blocks, const phs_ip_t *ip)
-{
-    int i;
-
-    if (!blocks->every)
-        return phs_ip_set_contains(blocks->set, ip);
-    for (i = 0; i < blocks->every->nelts; i++)
-        if (phs_ip_set_contains(APR_ARRAY_IDX(blocks->every, i,
-                                              const phs_ip_set_t *), ip))
-            return 1;
-    return 0;
-}
-
-const char *phs_cmd_deny_message(cmd_parms *cmd, void *dconf,
-                                 const char *message)
-{
-    phs_dir_conf_t *conf = dconf;
-
-    /* ap_custom_response() would take these for a redirect target. */
-    if (*message == '/' || ap_is_url(message))
-        return phs_cmd_error(cmd, apr_psprintf(cmd->temp_pool, "'%s' is a "
-                             "URL; use ErrorDocument 403 for a page", message));
-    conf->deny_message = message;
-    return NULL;
-}
-
-int phs_access_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
-                          apr_pool_t *ptemp)
-{
-    (void)plog;
-    (void)ptemp;
-    default_exempt_paths = phs_path_set_parse(pconf, PHS_DEFAULT_EXEMPT_PATHS);
-    return OK;
-}
 
 typedef struct {
     access_t verdict;
@@ -166,7 +188,7 @@ static decision_t denial(phs_counter_t counter, const char *reason)
 static int client_address(request_rec *r, phs_ip_t *client,
                           const char **reason)
 {
-    const phs_request_t *state = phs_client_state(r);
+    const phs_request_t *state = mod_phs_client_state(r);
 
     if (state->client_unknown) {
         *reason = state->unknown_reason;
@@ -191,8 +213,8 @@ static decision_t decide_region(request_rec *r,
 
     if (!client_address(r, &client, &reason))
         return denial(PHS_COUNT_DENIED_CLIENT_UNKNOWN, reason);
-    found = phs_region_country(r, &client, country);
-    /* check_config makes a database a condition of regions. */
+    found = mod_phs_geoip_country(r, &client, country);
+    /* Startup makes a database a condition of regions. */
     if (found < 0)
         return denial(PHS_COUNT_DENIED_REGION, "no PostHogGeoIPDatabase");
     if (found && phs_region_set_contains(regions, country, 2))
@@ -206,8 +228,6 @@ static decision_t decide_region(request_rec *r,
  * else the regions. */
 static decision_t decide(request_rec *r, const phs_dir_conf_t *conf)
 {
-    const phs_path_set_t *exempt = PHS_MERGE_PTR(conf->exempt_paths,
-                                                 default_exempt_paths);
     const char *reason;
     phs_ip_t client;
 
@@ -215,11 +235,12 @@ static decision_t decide(request_rec *r, const phs_dir_conf_t *conf)
         /* Not known to be someone else: refused, as on restricted paths. */
         if (!client_address(r, &client, &reason))
             return denial(PHS_COUNT_DENIED_CLIENT_UNKNOWN, reason);
-        if (phs_blocks_contain(&conf->blocked, &client))
+        if (mod_phs_blocks_contain(&conf->blocked, &client))
             return denial(PHS_COUNT_DENIED_DENY_LISTED, "client address in "
                           "PostHogBlockedIPBlocks");
     }
-    if (conf->ip_restriction == 0 || phs_path_set_exempts(exempt, r->uri))
+    if (conf->ip_restriction == 0
+        || phs_path_set_exempts(mod_phs_exempt_paths(conf), r->uri))
         return exempted;
     if (conf->allowed.state == PHS_BLOCKS_LIST) {
         if (!client_address(r, &client, &reason))
@@ -238,12 +259,10 @@ static decision_t decide(request_rec *r, const phs_dir_conf_t *conf)
  * other, but its denial is only shown to the one who asked. */
 static int is_probe(const request_rec *r)
 {
-    const phs_request_t *main_state;
+    const phs_request_t *main_state = r->main
+                                      ? mod_phs_request_state_of(r->main)
+                                      : NULL;
 
-    if (!r->main)
-        return 0;
-    main_state = ap_get_module_config(r->main->request_config,
-                                      &posthog_secure_module);
     return main_state && main_state->probing;
 }
 
@@ -255,36 +274,31 @@ static void deny(request_rec *r, const phs_dir_conf_t *conf,
     if (!is_probe(r))
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       "denied client %s (peer %s) for %s: %s",
-                      r->useragent_ip, phs_peer_ip(r), r->uri, reason);
+                      r->useragent_ip, mod_phs_peer_ip(r), r->uri, reason);
     if (!ap_response_code_string(r, ap_index_of_response(HTTP_FORBIDDEN)))
         ap_custom_response(r, HTTP_FORBIDDEN,
                            PHS_MERGE_PTR(conf->deny_message,
-                                         DEFAULT_DENY_MESSAGE));
+                                         PHS_DEFAULT_DENY_MESSAGE));
 }
 
-/* The three names share their first four bytes, which is APR's key
- * checksum, so apr_table_setn would compare each with the ones set before
- * it: they are added in one pass when none is there. */
+/* For logs, mod_headers, CGI and other modules; values another module set
+ * before (a SetEnvIf, a subrequest's copy of its parent's) are replaced. */
 static void export_variables(request_rec *r, const char *access)
 {
     apr_table_t *env = r->subprocess_env;
-    /* One is there already (a subrequest's copy of its parent's, a
-     * SetEnvIf): replace, never double. */
-    int replace = phs_table_has(env, "POSTHOG_");
-    void (*put)(apr_table_t *, const char *, const char *) =
-        replace ? apr_table_setn : apr_table_addn;
 
-    put(env, "POSTHOG_ACCESS", access);
-    if (!phs_client_state(r)->client_unknown)
-        put(env, "POSTHOG_CLIENT_IP", r->useragent_ip);
-    else if (replace)       /* no address rather than one set by others */
+    apr_table_setn(env, "POSTHOG_ACCESS", access);
+    if (mod_phs_client_state(r)->client_unknown)
         apr_table_unset(env, "POSTHOG_CLIENT_IP");
-    put(env, "POSTHOG_HTTPS", phs_request_is_https(r) ? "on" : "off");
+    else
+        apr_table_setn(env, "POSTHOG_CLIENT_IP", r->useragent_ip);
+    apr_table_setn(env, "POSTHOG_HTTPS",
+                   mod_phs_request_is_https(r) ? "on" : "off");
 }
 
 static void record(request_rec *r, const decision_t *decision, int refused)
 {
-    phs_request_t *state = phs_request_state(r);
+    phs_request_t *state = mod_phs_request_state(r);
 
     state->access = access_names[decision->verdict];
     state->counter = decision->counter;
@@ -296,11 +310,11 @@ static void record(request_rec *r, const decision_t *decision, int refused)
 /* Decides this request_rec on its own URI, once.  The whoami page answers
  * every client at its own location, a refused one first of all (it is how
  * a refused client finds out why): there the denial is held, and given
- * after all if another handler is to answer (phs_access_refuse_unheard). */
+ * after all if another handler is to answer (mod_phs_access_refuse_unheard). */
 static int check(request_rec *r)
 {
     const phs_dir_conf_t *conf = PHS_DIR_CONF(r);
-    phs_request_t *state = phs_request_state(r);
+    phs_request_t *state = mod_phs_request_state(r);
     decision_t decision;
 
     if (state->access)
@@ -319,15 +333,7 @@ static int check(request_rec *r)
     return HTTP_FORBIDDEN;
 }
 
-static int is_refused(request_rec *r)
-{
-    const phs_request_t *state = ap_get_module_config(r->request_config,
-                                                      &posthog_secure_module);
-
-    return state && state->refused;
-}
-
-int phs_access_check(request_rec *r)
+int mod_phs_access_check(request_rec *r)
 {
     return phs_access_enabled(r) ? check(r) : DECLINED;
 }
@@ -337,14 +343,17 @@ int phs_access_check(request_rec *r)
  * request it came from, so the same `ProxyPass /` location lets an
  * ErrorDocument, a CGI's local Location or a DirectoryIndex reach what the
  * client was refused.  Each is decided here, as soon as its location is
- * known, whatever ran before. */
-PHS_NOINLINE
-static int check_derived(request_rec *r)
+ * known, whatever ran before.  A refused request runs no handler: what
+ * follows it is the ErrorDocument httpd sends for the 403, the admin's
+ * page for it, which is served. */
+int mod_phs_access_check_derived(request_rec *r)
 {
-    /* A refused request runs no handler: what follows it is the
-     * ErrorDocument httpd sends for the 403, the admin's page for it. */
-    if (r->prev && is_refused(r->prev)) {
-        const phs_request_t *prev = phs_request_state(r->prev);
+    const phs_request_t *prev;
+
+    if ((!r->main && !r->prev) || !phs_access_enabled(r))
+        return DECLINED;
+    prev = r->prev ? mod_phs_request_state_of(r->prev) : NULL;
+    if (prev && prev->refused) {
         decision_t decision = { ACCESS_DENIED, prev->counter, prev->denial };
 
         record(r, &decision, 0);
@@ -353,31 +362,26 @@ static int check_derived(request_rec *r)
     return check(r);
 }
 
-int phs_access_check_derived(request_rec *r)
+/* `Satisfy Any` asks for credentials when the access phase fails, and a
+ * module whose access_checker_ex says OK ends that phase: a denial is
+ * given again in access_checker_ex and before any handler (fixups). */
+int mod_phs_access_refuse_again(request_rec *r)
 {
-    return (r->main || r->prev) && phs_access_enabled(r) ? check_derived(r)
-                                                         : DECLINED;
+    const phs_request_t *state = mod_phs_request_state_of(r);
+
+    return state && state->refused ? HTTP_FORBIDDEN : DECLINED;
 }
 
-int phs_access_refuse_unheard(request_rec *r)
+int mod_phs_access_refuse_unheard(request_rec *r)
 {
-    const phs_request_t *state = ap_get_module_config(r->request_config,
-                                                      &posthog_secure_module);
+    const phs_request_t *state = mod_phs_request_state_of(r);
     decision_t decision;
 
     if (!state || !state->held_denial
-        || phs_handler_is(r, PHS_WHOAMI_HANDLER))
+        || mod_phs_handler_is(r, PHS_WHOAMI_HANDLER))
         return DECLINED;
     decision = denial(state->held_counter, state->held_denial);
     record(r, &decision, 1);
     deny(r, PHS_DIR_CONF(r), decision.reason);
     return HTTP_FORBIDDEN;
-}
-
-/* `Satisfy Any` asks for credentials when the access phase fails, and a
- * module whose access_checker_ex says OK ends that phase: a denial is
- * given again in access_checker_ex and before any handler (fixups). */
-int phs_access_refuse_again(request_rec *r)
-{
-    return is_refused(r) ? HTTP_FORBIDDEN : DECLINED;
 }

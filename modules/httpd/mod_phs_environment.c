@@ -1,12 +1,8 @@
-#include "mod_phs_env.h"
-#include "mod_phs_directive.h"
+#include "mod_phs_environment.h"
 #include "phs_secret_key.h"
 #include "phs_env.h"
 
-#include <http_log.h>
 #include <apr_strings.h>
-
-APLOG_USE_MODULE(posthog_secure);
 
 /* A list variable into a sealed set; NULL or a message naming it. */
 static const char *env_blocks(apr_pool_t *p, server_rec *s, const char *name,
@@ -22,7 +18,7 @@ static const char *env_blocks(apr_pool_t *p, server_rec *s, const char *name,
     if (!phs_ip_set_block_count(*set))
         return apr_psprintf(p, "%s: no address in '%s'", name, getenv(name));
     phs_ip_set_seal(*set);
-    phs_warn_if_everything(s, *set, name);
+    mod_phs_warn_if_everything(s, *set, name);
     return NULL;
 }
 
@@ -70,7 +66,7 @@ static const char *import_proxies(apr_pool_t *p, server_rec *s,
 }
 
 /* PostHog applies them where ALLOWED_IP_BLOCKS is empty, as the access
- * check does (mod_phs_access). */
+ * check does (mod_phs_access.c). */
 static const char *import_regions(apr_pool_t *p, phs_server_conf_t *sconf,
                                   phs_dir_conf_t *dconf)
 {
@@ -139,8 +135,7 @@ static const char *import_secret_key(apr_pool_t *p, phs_server_conf_t *sconf)
     return NULL;
 }
 
-/* Fills what the directives of each vhost left unset; directives win. */
-static const char *import_environment(apr_pool_t *p, server_rec *s)
+const char *mod_phs_environment_import(apr_pool_t *p, server_rec *s)
 {
     phs_server_conf_t *sconf = PHS_SERVER_CONF(s);
     phs_dir_conf_t *dconf = ap_get_module_config(s->lookup_defaults,
@@ -153,24 +148,4 @@ static const char *import_environment(apr_pool_t *p, server_rec *s)
         || (err = import_signing_key(p, sconf)))
         return err;
     return import_secret_key(p, sconf);
-}
-
-int phs_env_check_config(apr_pool_t *pconf, apr_pool_t *plog,
-                                 apr_pool_t *ptemp, server_rec *s)
-{
-    const char *err;
-
-    (void)plog;
-    (void)ptemp;
-    for (; s; s = s->next) {
-        if (PHS_SERVER_CONF(s)->from_environment != 1)
-            continue;
-        if ((err = import_environment(pconf, s))) {
-            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,
-                         "PostHogFromEnvironment: %s (vhost %s:%u)", err,
-                         s->server_hostname, s->port);
-            return HTTP_INTERNAL_SERVER_ERROR;
-        }
-    }
-    return OK;
 }

@@ -1,0 +1,26 @@
+/* What the backend is told about the client (fixups): with
+ * PostHogForwardedHeaders rewrite, X-Forwarded-For is exactly the verified
+ * client, X-Forwarded-Proto the module's HTTPS decision, X-Real-IP the
+ * client, never what a client sent (PostHog takes the leftmost
+ * X-Forwarded-For entry and believes X-Forwarded-Proto with no trust check
+ * of its own); with PostHogSignClientIP, the client signed in PostHog's
+ * own format (httpd glue around phs_signed_ip). */
+#ifndef MOD_PHS_BACKEND_H
+#define MOD_PHS_BACKEND_H
+
+#include "mod_phs_config.h"
+
+/* post_read_request, once the client's fields are gone: the module's
+ * three, so that SetEnvIf and mod_rewrite see the verified values. */
+void mod_phs_backend_place(request_rec *r);
+
+/* fixups: on every request_rec, before a handler (CGI, FastCGI and the
+ * other backends read them there). */
+int mod_phs_backend_fixups(request_rec *r);
+
+/* mod_proxy's own fixups, run after mod_proxy_http has added its
+ * X-Forwarded-For and dropped what the Connection header names: the
+ * module's fields set again, exactly, on what goes to the backend. */
+int mod_phs_backend_proxy_fixups(request_rec *r);
+
+#endif
