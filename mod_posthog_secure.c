@@ -39,16 +39,17 @@ static void register_hooks(apr_pool_t *p)
     ap_hook_post_read_request(mod_phs_client_post_read_request,
                               after_remoteip, NULL, APR_HOOK_FIRST);
 
-    /* 2. access (mod_phs_access.c): internal redirects and subrequests
-     * decided as soon as their location is known; plain HTTP redirected;
-     * the access decision, a 403 before any handler; the denial given
+    /* 2. access (mod_phs_access.c): plain HTTP redirected, then every
+     * request_rec decided, as soon as its location is known (its POSTHOG_*
+     * variables set for SetEnvIf), internal redirects and subrequests
+     * refused there; the refusal before any handler; the denial given
      * again where `Satisfy Any` or another module would let it through;
      * at the handler, a denial held at a whoami location given after all
      * if another handler is to answer. */
-    ap_hook_post_perdir_config(mod_phs_access_check_derived, NULL, NULL,
+    ap_hook_post_perdir_config(mod_phs_access_https_redirect, NULL, NULL,
                                APR_HOOK_REALLY_FIRST);
-    ap_hook_header_parser(mod_phs_access_https_redirect, NULL, NULL,
-                          APR_HOOK_FIRST);
+    ap_hook_post_perdir_config(mod_phs_access_decide, NULL, NULL,
+                               APR_HOOK_REALLY_FIRST);
     ap_hook_check_access(mod_phs_access_check, NULL, NULL, APR_HOOK_FIRST,
                          AP_AUTH_INTERNAL_PER_URI);
     ap_hook_check_access_ex(mod_phs_access_refuse_again, NULL, NULL,

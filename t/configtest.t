@@ -84,6 +84,9 @@ my @bad = (
     ['PostHogHTTPSPort https', "'https'"],
     ['PostHogCanonicalHost https://posthog.example.com', 'https://posthog.example.com'],
     ['PostHogCanonicalHost posthog.example.com/x', 'posthog.example.com/x'],
+    ['PostHogCanonicalHost posthog.example.com:8443', 'posthog.example.com:8443'],
+    ['PostHogCanonicalHost [posthog.example.com]', '[posthog.example.com]'],
+    ['PostHogCanonicalHost 2001:db8::1:x', '2001:db8::1:x'],
     ['PostHogHSTS max-age=abc', 'max-age=abc'],
     ['PostHogHSTS includeSubDomains', 'includeSubDomains'],
     ['PostHogHSTS "max-age=1; preload; preload"', 'preload'],
@@ -105,7 +108,7 @@ my @bad = (
     ["<Location /x>\nPostHogCookieHttpOnlyExempt a b\nPostHogCookieHttpOnlyExempt none\n</Location>", "'none' cannot be combined with names in one scope ('a')"],
 );
 
-plan tests => 3 * @bad + 4;
+plan tests => 3 * @bad + 7;
 
 for my $case (@bad) {
     my ($line, $token) = @$case;
@@ -163,3 +166,9 @@ PostHogCookieHttpOnlyExempt sessionid
 GOOD
 ok t_cmp($status, 0, "'none' in a scope of its own passes httpd -t");
 ok t_cmp($out, qr/Syntax OK/, 'Syntax OK');
+
+# IP literals are hosts too (an IPv6 one with or without its brackets).
+for my $host ('192.0.2.7', '2001:db8::1', '[2001:db8::1]') {
+    ($status, $out) = configtest("PostHogCanonicalHost $host");
+    ok t_cmp($status, 0, "PostHogCanonicalHost $host passes httpd -t");
+}

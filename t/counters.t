@@ -228,7 +228,7 @@ ok t_cmp($r->{body}, qr/static page/, 'the ErrorDocument was served');
     ok t_cmp($unknown, $now->{$keys{client_unknown}},
              '?auto: denied_client_unknown as in the metrics');
     my $lines = () = $auto =~ /^PostHogSecure \Q$vhost\E \w+: \d+$/mg;
-    ok t_cmp($lines, 9, '?auto: the nine counters of the vhost');
+    ok t_cmp($lines, 13, '?auto: the thirteen counters of the vhost');
     my $html = status_page('/server-status');
     ok t_cmp($html, qr{<h2>mod_posthog_secure</h2>}, 'the HTML page has a section');
     ok t_cmp($html, qr{<tr><td>\Q$vhost\E</td><td>$now->{$keys{allowed}}</td><td>$now->{$keys{exempt}}</td>},

@@ -8,8 +8,13 @@
 static const char *const counter_names[PHS_COUNTERS] = {
     "allowed", "exempt", "denied_not_allowed", "denied_deny_listed",
     "denied_region", "denied_client_unknown", "https_redirects",
-    "cookies_rewritten", "forged_headers_removed"
+    "cookies_rewritten", "forged_headers_removed",
+    "would_deny_not_allowed", "would_deny_deny_listed", "would_deny_region",
+    "would_deny_client_unknown"
 };
+
+typedef char counters_fit_their_lines[PHS_COUNTERS * sizeof(apr_uint64_t)
+                                      <= sizeof(phs_counters_t) ? 1 : -1];
 
 /* The `reason` label of each denial. */
 static const char *const denial_reasons[PHS_DENIAL_REASONS] = {
@@ -85,14 +90,30 @@ static void sample(apr_array_header_t *out, const char *name,
                      name, vhost, second, count);
 }
 
-static apr_uint64_t denials(const phs_counters_row_t *row)
+/* The denials (or would-be denials) of every reason, from `first`. */
+static apr_uint64_t reasons_sum(const phs_counters_row_t *row,
+                                phs_counter_t first)
 {
     apr_uint64_t sum = 0;
     int i;
 
     for (i = 0; i < PHS_DENIAL_REASONS; i++)
-        sum += row->count[PHS_COUNT_DENIED_NOT_ALLOWED + i];
+        sum += row->count[first + i];
     return sum;
+}
+
+/* A family of one counter by reason, from `first`. */
+static void by_reason(apr_array_header_t *out, const char *name,
+                      const char *help, const phs_counters_row_t *rows,
+                      const char *const *vhost, int n, phs_counter_t first)
+{
+    int i, j;
+
+    family(out, name, "counter", help);
+    for (i = 0; i < n; i++)
+        for (j = 0; j < PHS_DENIAL_REASONS; j++)
+            sample(out, name, vhost[i], "reason", denial_reasons[j],
+                   rows[i].count[first + j]);
 }
 
 const char *phs_metrics_prometheus(apr_pool_t *p,
@@ -101,6 +122,7 @@ const char *phs_metrics_prometheus(apr_pool_t *p,
 {
     static const char requests[] = "posthog_secure_requests_total";
     static const char denied[] = "posthog_secure_denied_total";
+    static const char would_deny[] = "posthog_secure_would_deny_total";
     static const char started[] = "posthog_secure_counters_start_time_seconds";
     apr_array_header_t *out = apr_array_make(p, 16 + 10 * n, sizeof(char *));
     const char **vhost = apr_palloc(p, sizeof(char *) * (n ? n : 1));
@@ -110,21 +132,26 @@ const char *phs_metrics_prometheus(apr_pool_t *p,
         vhost[i] = phs_metrics_label_value(p, rows[i].vhost);
     family(out, requests, "counter", "Requests decided by the access check "
            "(each client request once, by the last verdict), by verdict: "
-           "allowed, exempt (an exempt path or PostHogIPRestriction Off) or "
-           "denied.");
+           "allowed, exempt (an exempt path or PostHogIPRestriction Off), "
+           "denied, or report-only (would have been denied; served under "
+           "PostHogReportOnly On).");
     for (i = 0; i < n; i++) {
         sample(out, requests, vhost[i], "verdict", "allowed",
                rows[i].count[PHS_COUNT_ALLOWED]);
         sample(out, requests, vhost[i], "verdict", "exempt",
                rows[i].count[PHS_COUNT_EXEMPT]);
-        sample(out, requests, vhost[i], "verdict", "denied", denials(&rows[i]));
+        sample(out, requests, vhost[i], "verdict", "denied",
+               reasons_sum(&rows[i], PHS_COUNT_DENIED_NOT_ALLOWED));
+        sample(out, requests, vhost[i], "verdict", "report-only",
+               reasons_sum(&rows[i], PHS_COUNT_WOULD_DENY_NOT_ALLOWED));
     }
-    family(out, denied, "counter", "Requests denied, by reason: not_allowed "
-           "(not in the allow-list), deny_listed, region, client_unknown.");
-    for (i = 0; i < n; i++)
-        for (j = 0; j < PHS_DENIAL_REASONS; j++)
-            sample(out, denied, vhost[i], "reason", denial_reasons[j],
-                   rows[i].count[PHS_COUNT_DENIED_NOT_ALLOWED + j]);
+    by_reason(out, denied, "Requests denied, by reason: not_allowed (not in "
+              "the allow-list), deny_listed, region, client_unknown.", rows,
+              vhost, n, PHS_COUNT_DENIED_NOT_ALLOWED);
+    by_reason(out, would_deny, "Requests PostHogReportOnly On served that "
+              "would have been denied, by reason, as "
+              "posthog_secure_denied_total.", rows, vhost, n,
+              PHS_COUNT_WOULD_DENY_NOT_ALLOWED);
     for (j = 0; j < (int)(sizeof(single) / sizeof(*single)); j++) {
         family(out, single[j].name, "counter", single[j].help);
         for (i = 0; i < n; i++)

@@ -18,14 +18,26 @@ typedef enum {
     PHS_COUNT_HTTPS_REDIRECTS,
     PHS_COUNT_COOKIES_REWRITTEN,     /* Set-Cookie fields changed */
     PHS_COUNT_FORGED_HEADERS_REMOVED,/* client-sent signed-IP fields */
+    /* PostHogReportOnly On: what would have been denied, served; the
+     * reasons in the order of the denials above. */
+    PHS_COUNT_WOULD_DENY_NOT_ALLOWED,
+    PHS_COUNT_WOULD_DENY_DENY_LISTED,
+    PHS_COUNT_WOULD_DENY_REGION,
+    PHS_COUNT_WOULD_DENY_CLIENT_UNKNOWN,
     PHS_COUNTERS
 } phs_counter_t;
 
-/* The denials, in phs_counter_t order from PHS_COUNT_DENIED_NOT_ALLOWED. */
+/* The denials, in phs_counter_t order from PHS_COUNT_DENIED_NOT_ALLOWED,
+ * and likewise the would-be denials. */
 #define PHS_DENIAL_REASONS 4
 
+/* The would-be denial of a denial counter. */
+#define PHS_WOULD_DENY(denied) \
+    ((phs_counter_t)(PHS_COUNT_WOULD_DENY_NOT_ALLOWED \
+                     + ((denied) - PHS_COUNT_DENIED_NOT_ALLOWED)))
+
 /* One vhost's counters.  Two cache lines, so that processes counting for
- * two vhosts never write to the same line. */
+ * two vhosts never write to the same line; they hold 16 counters. */
 typedef union {
     volatile apr_uint64_t count[PHS_COUNTERS];
     char pad[128];

@@ -44,7 +44,11 @@ int mod_phs_access_https_redirect(request_rec *r)
     const phs_server_conf_t *sconf = PHS_SERVER_CONF(r->server);
     const char *target;
 
+    /* The whoami page answers over plain HTTP too: a client behind a TLS
+     * proxy httpd does not trust is redirected everywhere else, and asks
+     * why. */
     if (!phs_headers_enabled(r) || r->main || r->prev
+        || PHS_DIR_CONF(r)->handler == PHS_HANDLER_WHOAMI
         || !mod_phs_https_redirect_on(r) || mod_phs_request_is_https(r)
         || phs_path_set_exempts(mod_phs_redirect_exempt(PHS_DIR_CONF(r)),
                                 r->uri)
@@ -164,14 +168,19 @@ int mod_phs_geoip_country(request_rec *r, const phs_ip_t *client,
 
 /* -------------------------------------------------------- the decision */
 
-typedef enum { ACCESS_ALLOWED, ACCESS_EXEMPT, ACCESS_DENIED } access_t;
+typedef enum {
+    ACCESS_ALLOWED, ACCESS_EXEMPT, ACCESS_DENIED, ACCESS_REPORT_ONLY
+} access_t;
 
-static const char *const access_names[] = { "allowed", "exempt", "denied" };
+/* POSTHOG_ACCESS. */
+static const char *const access_names[] = {
+    "allowed", "exempt", "denied", "report-only"
+};
 
 typedef struct {
     access_t verdict;
     phs_counter_t counter;      /* what the verdict counts as */
-    const char *reason;         /* denied: why */
+    const char *reason;         /* denied: why, for the log */
 } decision_t;
 
 static const decision_t allowed = { ACCESS_ALLOWED, PHS_COUNT_ALLOWED, NULL };
@@ -182,6 +191,19 @@ static decision_t denial(phs_counter_t counter, const char *reason)
     decision_t decision = { ACCESS_DENIED, counter, reason };
 
     return decision;
+}
+
+/* POSTHOG_DENY_REASON of a denial (or would-be denial) counter. */
+static const char *reason_token(phs_counter_t counter)
+{
+    static const char *const tokens[PHS_DENIAL_REASONS] = {
+        "not_allowed", "blocked", "region", "client_unknown"
+    };
+
+    if (counter >= PHS_COUNT_WOULD_DENY_NOT_ALLOWED)
+        counter -= PHS_COUNT_WOULD_DENY_NOT_ALLOWED
+                   - PHS_COUNT_DENIED_NOT_ALLOWED;
+    return tokens[counter - PHS_COUNT_DENIED_NOT_ALLOWED];
 }
 
 /* The client's address; 0 with the reason when it is unknown. */
@@ -201,23 +223,37 @@ static int client_address(request_rec *r, phs_ip_t *client,
     return 1;
 }
 
-/* PostHog's rule after the allow-list: a listed country is denied, an
- * address the database cannot place is not. */
-static decision_t decide_region(request_rec *r,
-                                const phs_region_set_t *regions)
+/* The client's country where the vhost has a database, found once per
+ * request_rec: its code, "" when the database cannot place the client (or
+ * the client is unknown), NULL without a database. */
+static const char *client_country(request_rec *r, phs_request_t *state)
 {
     const char *reason;
-    char country[3];
+    char code[3];
     phs_ip_t client;
-    int found;
+
+    if (!state->country && PHS_SERVER_CONF(r->server)->geoip)
+        state->country = client_address(r, &client, &reason)
+                         && mod_phs_geoip_country(r, &client, code) == 1
+                         ? apr_pstrdup(r->pool, code) : "";
+    return state->country;
+}
+
+/* PostHog's rule after the allow-list: a listed country is denied, an
+ * address the database cannot place is not; a client that cannot be known
+ * is denied. */
+static decision_t decide_region(request_rec *r, phs_request_t *state,
+                                const phs_region_set_t *regions)
+{
+    const char *reason, *country;
+    phs_ip_t client;
 
     if (!client_address(r, &client, &reason))
         return denial(PHS_COUNT_DENIED_CLIENT_UNKNOWN, reason);
-    found = mod_phs_geoip_country(r, &client, country);
     /* Startup makes a database a condition of regions. */
-    if (found < 0)
+    if (!(country = client_country(r, state)))
         return denial(PHS_COUNT_DENIED_REGION, "no PostHogGeoIPDatabase");
-    if (found && phs_region_set_contains(regions, country, 2))
+    if (*country && phs_region_set_contains(regions, country, 2))
         return denial(PHS_COUNT_DENIED_REGION, apr_psprintf(r->pool,
                       "client country %s in PostHogBlockedGeoIPRegions",
                       country));
@@ -226,7 +262,8 @@ static decision_t decide_region(request_rec *r,
 
 /* The deny-list on every path, then the exemptions, then the allow-list,
  * else the regions. */
-static decision_t decide(request_rec *r, const phs_dir_conf_t *conf)
+static decision_t decide(request_rec *r, const phs_dir_conf_t *conf,
+                         phs_request_t *state)
 {
     const char *reason;
     phs_ip_t client;
@@ -251,8 +288,76 @@ static decision_t decide(request_rec *r, const phs_dir_conf_t *conf)
         return allowed;
     }
     if (conf->blocked_regions && phs_region_set_count(conf->blocked_regions))
-        return decide_region(r, conf->blocked_regions);
+        return decide_region(r, state, conf->blocked_regions);
     return allowed;
+}
+
+/* For logs, SetEnvIf, `Require env`, mod_headers, CGI and other modules;
+ * values another module set before (a SetEnvIf, a subrequest's copy of
+ * its parent's) are replaced. */
+static void export_variables(request_rec *r, phs_request_t *state)
+{
+    apr_table_t *env = r->subprocess_env;
+    const char *country = client_country(r, state);
+
+    apr_table_setn(env, "POSTHOG_ACCESS", state->access);
+    if (mod_phs_client_state(r)->client_unknown)
+        apr_table_unset(env, "POSTHOG_CLIENT_IP");
+    else
+        apr_table_setn(env, "POSTHOG_CLIENT_IP", r->useragent_ip);
+    apr_table_setn(env, "POSTHOG_HTTPS",
+                   mod_phs_request_is_https(r) ? "on" : "off");
+    if (state->reason_token)
+        apr_table_setn(env, "POSTHOG_DENY_REASON", state->reason_token);
+    else
+        apr_table_unset(env, "POSTHOG_DENY_REASON");
+    if (country)
+        apr_table_setn(env, "POSTHOG_COUNTRY", country);
+}
+
+static void record(request_rec *r, phs_request_t *state,
+                   const decision_t *decision, int refused)
+{
+    int denied = decision->verdict == ACCESS_DENIED
+                 || decision->verdict == ACCESS_REPORT_ONLY;
+
+    state->access = access_names[decision->verdict];
+    state->counter = decision->counter;
+    state->denial = decision->reason;
+    state->reason_token = denied ? reason_token(decision->counter) : NULL;
+    state->would_deny = decision->verdict == ACCESS_REPORT_ONLY;
+    state->refused = refused;
+    state->status = PHS_MERGE_INT(PHS_DIR_CONF(r)->deny_status,
+                                  PHS_DEFAULT_DENY_STATUS);
+    export_variables(r, state);
+}
+
+/* Decides this request_rec on its own URI, once.  A denial where
+ * PostHogReportOnly is On is only reported.  The whoami page answers
+ * every client at its own location, a refused one first of all (it is how
+ * a refused client finds out why): there the denial is held, and given
+ * after all if another handler is to answer (mod_phs_access_refuse_unheard). */
+static phs_request_t *decide_once(request_rec *r)
+{
+    const phs_dir_conf_t *conf = PHS_DIR_CONF(r);
+    phs_request_t *state = mod_phs_request_state(r);
+    decision_t decision;
+
+    if (state->access)
+        return state;
+    decision = decide(r, conf, state);
+    if (decision.verdict == ACCESS_DENIED && conf->report_only == 1) {
+        decision.verdict = ACCESS_REPORT_ONLY;
+        decision.counter = PHS_WOULD_DENY(decision.counter);
+    }
+    else if (decision.verdict == ACCESS_DENIED
+             && conf->handler == PHS_HANDLER_WHOAMI) {
+        state->held_counter = decision.counter;
+        state->held_denial = decision.reason;
+        decision = exempted;
+    }
+    record(r, state, &decision, decision.verdict == ACCESS_DENIED);
+    return state;
 }
 
 /* A whoami handler's look at a path: its subrequest is decided as any
@@ -266,100 +371,68 @@ static int is_probe(const request_rec *r)
     return main_state && main_state->probing;
 }
 
-/* At error, as mod_authz_core logs its denials: an admin sees them with
- * the default LogLevel. */
-static void deny(request_rec *r, const phs_dir_conf_t *conf,
-                 const char *reason)
+/* The refusal: at error, as mod_authz_core logs its denials (an admin sees
+ * them with the default LogLevel), with PostHogDenyStatus and
+ * PostHogDenyMessage unless an ErrorDocument answers that status.  A
+ * report-only denial is logged at warn, once, and served. */
+static int enforce(request_rec *r, phs_request_t *state)
 {
+    if (state->would_deny) {
+        if (!state->reported && !is_probe(r))
+            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "would deny "
+                          "client %s (peer %s) for %s: %s (PostHogReportOnly "
+                          "On: served)", r->useragent_ip, mod_phs_peer_ip(r),
+                          r->uri, state->denial);
+        state->reported = 1;
+        return DECLINED;
+    }
+    if (!state->refused)
+        return DECLINED;
     if (!is_probe(r))
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       "denied client %s (peer %s) for %s: %s",
-                      r->useragent_ip, mod_phs_peer_ip(r), r->uri, reason);
-    if (!ap_response_code_string(r, ap_index_of_response(HTTP_FORBIDDEN)))
-        ap_custom_response(r, HTTP_FORBIDDEN,
-                           PHS_MERGE_PTR(conf->deny_message,
+                      r->useragent_ip, mod_phs_peer_ip(r), r->uri,
+                      state->denial);
+    if (!ap_response_code_string(r, ap_index_of_response(state->status)))
+        ap_custom_response(r, state->status,
+                           PHS_MERGE_PTR(PHS_DIR_CONF(r)->deny_message,
                                          PHS_DEFAULT_DENY_MESSAGE));
-}
-
-/* For logs, mod_headers, CGI and other modules; values another module set
- * before (a SetEnvIf, a subrequest's copy of its parent's) are replaced. */
-static void export_variables(request_rec *r, const char *access)
-{
-    apr_table_t *env = r->subprocess_env;
-
-    apr_table_setn(env, "POSTHOG_ACCESS", access);
-    if (mod_phs_client_state(r)->client_unknown)
-        apr_table_unset(env, "POSTHOG_CLIENT_IP");
-    else
-        apr_table_setn(env, "POSTHOG_CLIENT_IP", r->useragent_ip);
-    apr_table_setn(env, "POSTHOG_HTTPS",
-                   mod_phs_request_is_https(r) ? "on" : "off");
-}
-
-static void record(request_rec *r, const decision_t *decision, int refused)
-{
-    phs_request_t *state = mod_phs_request_state(r);
-
-    state->access = access_names[decision->verdict];
-    state->counter = decision->counter;
-    state->denial = decision->reason;
-    state->refused = refused;
-    export_variables(r, state->access);
-}
-
-/* Decides this request_rec on its own URI, once.  The whoami page answers
- * every client at its own location, a refused one first of all (it is how
- * a refused client finds out why): there the denial is held, and given
- * after all if another handler is to answer (mod_phs_access_refuse_unheard). */
-static int check(request_rec *r)
-{
-    const phs_dir_conf_t *conf = PHS_DIR_CONF(r);
-    phs_request_t *state = mod_phs_request_state(r);
-    decision_t decision;
-
-    if (state->access)
-        return state->refused ? HTTP_FORBIDDEN : DECLINED;
-    decision = decide(r, conf);
-    if (decision.verdict == ACCESS_DENIED
-        && conf->handler == PHS_HANDLER_WHOAMI) {
-        state->held_counter = decision.counter;
-        state->held_denial = decision.reason;
-        decision = exempted;
-    }
-    record(r, &decision, decision.verdict == ACCESS_DENIED);
-    if (decision.verdict != ACCESS_DENIED)
-        return DECLINED;
-    deny(r, conf, decision.reason);
-    return HTTP_FORBIDDEN;
+    return state->status;
 }
 
 int mod_phs_access_check(request_rec *r)
 {
-    return phs_access_enabled(r) ? check(r) : DECLINED;
+    return phs_access_enabled(r) ? enforce(r, decide_once(r)) : DECLINED;
 }
 
-/* httpd runs the access phase again for an internal redirect or a
- * subrequest only when its per-directory configuration differs from the
- * request it came from, so the same `ProxyPass /` location lets an
- * ErrorDocument, a CGI's local Location or a DirectoryIndex reach what the
- * client was refused.  Each is decided here, as soon as its location is
- * known, whatever ran before.  A refused request runs no handler: what
- * follows it is the ErrorDocument httpd sends for the 403, the admin's
- * page for it, which is served. */
-int mod_phs_access_check_derived(request_rec *r)
+/* Every request_rec is decided as soon as its location is known, so that
+ * SetEnvIf and the other header_parser hooks see the verdict.  httpd runs
+ * the access phase again for an internal redirect or a subrequest only
+ * when its per-directory configuration differs from the request it came
+ * from, so the same `ProxyPass /` location lets an ErrorDocument, a CGI's
+ * local Location or a DirectoryIndex reach what the client was refused:
+ * those are refused here, whatever ran before.  A refused request runs no
+ * handler: what follows it is the ErrorDocument httpd sends for the
+ * refusal, the admin's page for it, which is served. */
+int mod_phs_access_decide(request_rec *r)
 {
     const phs_request_t *prev;
 
-    if ((!r->main && !r->prev) || !phs_access_enabled(r))
+    if (!phs_access_enabled(r))
         return DECLINED;
-    prev = r->prev ? mod_phs_request_state_of(r->prev) : NULL;
-    if (prev && prev->refused) {
-        decision_t decision = { ACCESS_DENIED, prev->counter, prev->denial };
-
-        record(r, &decision, 0);
+    if (!r->main && !r->prev) {
+        decide_once(r);
         return DECLINED;
     }
-    return check(r);
+    prev = r->prev ? mod_phs_request_state_of(r->prev) : NULL;
+    if (prev && prev->refused) {
+        phs_request_t *state = mod_phs_request_state(r);
+        decision_t decision = { ACCESS_DENIED, prev->counter, prev->denial };
+
+        record(r, state, &decision, 0);
+        return DECLINED;
+    }
+    return enforce(r, decide_once(r));
 }
 
 /* `Satisfy Any` asks for credentials when the access phase fails, and a
@@ -369,19 +442,20 @@ int mod_phs_access_refuse_again(request_rec *r)
 {
     const phs_request_t *state = mod_phs_request_state_of(r);
 
-    return state && state->refused ? HTTP_FORBIDDEN : DECLINED;
+    return state && state->refused ? state->status : DECLINED;
 }
 
 int mod_phs_access_refuse_unheard(request_rec *r)
 {
-    const phs_request_t *state = mod_phs_request_state_of(r);
+    const phs_request_t *seen = mod_phs_request_state_of(r);
+    phs_request_t *state;
     decision_t decision;
 
-    if (!state || !state->held_denial
+    if (!seen || !seen->held_denial
         || mod_phs_handler_is(r, PHS_WHOAMI_HANDLER))
         return DECLINED;
+    state = mod_phs_request_state(r);
     decision = denial(state->held_counter, state->held_denial);
-    record(r, &decision, 1);
-    deny(r, PHS_DIR_CONF(r), decision.reason);
-    return HTTP_FORBIDDEN;
+    record(r, state, &decision, 1);
+    return enforce(r, state);
 }

@@ -8,10 +8,12 @@
 
 #include "mod_phs_config.h"
 
-/* post_perdir_config: internal redirects and subrequests, whose access
- * phase httpd skips when their configuration is their parent's. */
-int mod_phs_access_check_derived(request_rec *r);
-/* header_parser: plain HTTP redirected to HTTPS (301, 308 with a body). */
+/* post_perdir_config: every request_rec decided, its POSTHOG_* variables
+ * set; internal redirects and subrequests, whose access phase httpd skips
+ * when their configuration is their parent's, refused there. */
+int mod_phs_access_decide(request_rec *r);
+/* post_perdir_config, before the decision: plain HTTP redirected to HTTPS
+ * (301, 308 with a body). */
 int mod_phs_access_https_redirect(request_rec *r);
 /* access_checker: the initial request. */
 int mod_phs_access_check(request_rec *r);

@@ -74,6 +74,8 @@ void *mod_phs_create_dir_conf(apr_pool_t *p, char *dir)
     conf->https_redirect = PHS_UNSET;
     conf->sign_client_ip = PHS_UNSET;
     conf->handler = PHS_UNSET;
+    conf->deny_status = PHS_UNSET;
+    conf->report_only = PHS_UNSET;
     return conf;
 }
 
@@ -169,6 +171,10 @@ void *mod_phs_merge_dir_conf(apr_pool_t *p, void *parent_conf,
     conf->sign_client_ip = PHS_MERGE_INT(child->sign_client_ip,
                                          parent->sign_client_ip);
     conf->handler = PHS_MERGE_INT(child->handler, parent->handler);
+    conf->deny_status = PHS_MERGE_INT(child->deny_status,
+                                      parent->deny_status);
+    conf->report_only = PHS_MERGE_INT(child->report_only,
+                                      parent->report_only);
     return conf;
 }
 
@@ -684,6 +690,22 @@ static const char *cmd_deny_message(cmd_parms *cmd, void *dconf,
     return NULL;
 }
 
+/* 403, or 404 to hide that anything is there; any other status would
+ * tell a browser something else (a redirect, a login, an error). */
+static const char *cmd_deny_status(cmd_parms *cmd, void *dconf,
+                                   const char *value)
+{
+    phs_dir_conf_t *conf = dconf;
+
+    if (!strcmp(value, "403") || !strcmp(value, "404")) {
+        conf->deny_status = !strcmp(value, "403") ? HTTP_FORBIDDEN
+                                                  : HTTP_NOT_FOUND;
+        return NULL;
+    }
+    return cmd_error(cmd, apr_psprintf(cmd->temp_pool, "'%s' is not 403 or "
+                     "404", value));
+}
+
 /* ITERATE: cookie names (name* for a prefix), or `none`: an empty list of
  * the scope's own, which replaces the parent's. */
 static const char *cmd_httponly_exempt(cmd_parms *cmd, void *dconf,
@@ -731,17 +753,23 @@ static const char *cmd_samesite(cmd_parms *cmd, void *dconf,
                      "Strict, None or Off", value));
 }
 
-/* A host name or an IP literal: what may follow https:// safely. */
+/* A host name, an IPv4 address or an IPv6 literal (bracketed or not):
+ * what may follow https:// safely, and no port (`name:8443` would be
+ * taken for an IPv6 literal and bracketed). */
 static int host_ok(const char *host)
 {
+    apr_size_t len = strlen(host);
+    phs_ip_t ip;
     const char *c;
 
-    if (!*host)
-        return 0;
+    if (len > 2 && host[0] == '[' && host[len - 1] == ']')
+        return phs_ip_parse(host + 1, len - 2, &ip);
+    if (strchr(host, ':'))
+        return phs_ip_parse(host, len, &ip);
     for (c = host; *c; c++)
-        if (!apr_isalnum(*c) && !strchr("-.:[]", *c))
+        if (!apr_isalnum(*c) && !strchr("-.", *c))
             return 0;
-    return 1;
+    return len > 0;
 }
 
 static const char *cmd_canonical_host(cmd_parms *cmd, void *dconf,
@@ -750,7 +778,8 @@ static const char *cmd_canonical_host(cmd_parms *cmd, void *dconf,
     (void)dconf;
     if (!host_ok(value))
         return cmd_error(cmd, apr_psprintf(cmd->temp_pool, "'%s' is not a "
-                         "host name (no scheme, port or path)", value));
+                         "host name or IP address (no scheme, port or path: "
+                         "PostHogHTTPSPort sets the port)", value));
     PHS_SERVER_CONF(cmd->server)->canonical_host = value;
     return NULL;
 }
@@ -987,6 +1016,14 @@ const command_rec mod_phs_directives[] = {
     AP_INIT_TAKE1("PostHogDenyMessage", cmd_deny_message, NULL,
                   RSRC_CONF | ACCESS_CONF | OR_AUTHCFG,
                   "The text of the 403 response to a blocked client"),
+    AP_INIT_TAKE1("PostHogDenyStatus", cmd_deny_status, NULL,
+                  RSRC_CONF | ACCESS_CONF,
+                  "403 (the default) or 404: the status of a denial"),
+    AP_INIT_TAKE1("PostHogReportOnly", cmd_flag, DIR_SLOT(report_only),
+                  RSRC_CONF | ACCESS_CONF,
+                  "On to report every denial (log, POSTHOG_ACCESS, the "
+                  "would_deny counters) and serve the request: the safe way "
+                  "to roll out an allow-list"),
     AP_INIT_ITERATE("PostHogBlockedIPBlocks", cmd_blocks, DIR_SLOT(blocked),
                     RSRC_CONF | ACCESS_CONF,
                     "IP addresses and CIDR blocks refused on every path, "

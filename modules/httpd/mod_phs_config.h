@@ -28,19 +28,23 @@
 
 /* ---------------------------------------------------------------- defaults */
 
-/* PostHogExemptPaths: event ingestion, the health checks, and the SDKs'
- * public calls that carry only the project token; the personal-API-key
- * endpoints below them stay restricted. */
+/* PostHogExemptPaths: event ingestion, the health checks, the SDKs'
+ * public calls that carry only the project token, and PostHog's public
+ * webhook inputs and message tracking links (which third parties and email
+ * recipients call; PostHog's own Caddy routes them past its web app); the
+ * personal-API-key endpoints below them stay restricted. */
 #define PHS_DEFAULT_EXEMPT_PATHS \
     "e i batch capture track engage s decide flags array static " \
     "_health _readyz _livez messaging-preferences " \
     "api/surveys api/product_tours api/early_access_features " \
     "api/web_experiments site_app api/conversations/v1/widget " \
-    "!flags/definitions"
+    "public/webhooks public/m !flags/definitions"
 /* PostHogHTTPSRedirectExempt: load balancers' health checks. */
 #define PHS_DEFAULT_REDIRECT_EXEMPT "_health _readyz _livez"
 /* PostHogDenyMessage: says nothing about what is behind. */
 #define PHS_DEFAULT_DENY_MESSAGE "Access denied.\n"
+/* PostHogDenyStatus: 404 hides that anything is there. */
+#define PHS_DEFAULT_DENY_STATUS HTTP_FORBIDDEN
 #define PHS_DEFAULT_HTTPS_PORT 443
 #define PHS_DEFAULT_CLIENT_IP_HEADER "X-Forwarded-For"
 #define PHS_DEFAULT_PROTO_HEADER "X-Forwarded-Proto"
@@ -108,6 +112,8 @@ typedef struct {
                                        none */
     phs_path_set_t *exempt_paths;   /* PostHogExemptPaths */
     const char *deny_message;       /* PostHogDenyMessage */
+    int deny_status;                /* PostHogDenyStatus: 403 or 404 */
+    int report_only;                /* PostHogReportOnly */
     int secure_cookies;             /* PostHogSecureCookies: 0, 1, PHS_AUTO */
     int cookie_httponly;            /* PostHogCookieHttpOnly */
     apr_array_header_t *httponly_exempt; /* PostHogCookieHttpOnlyExempt, of

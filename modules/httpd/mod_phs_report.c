@@ -314,7 +314,10 @@ static void describe_verdict(request_rec *r, const char *path,
     phs_json_string(json, "path", sub ? sub->uri : r->uri);
     phs_json_string(json, "verdict", state && state->access ? state->access
                                      : NULL);
-    if (state && state->access && state->held_denial)
+    if (state && state->would_deny)
+        phs_json_string(json, "reason", apr_psprintf(r->pool, "would be "
+                        "denied: %s", state->denial));
+    else if (state && state->access && state->held_denial)
         phs_json_string(json, "reason", apr_psprintf(r->pool, "answered here "
                         "only, refused elsewhere: %s", state->held_denial));
     else if (state && state->access)

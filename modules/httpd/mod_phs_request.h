@@ -14,7 +14,12 @@ typedef struct {
                                     but served) */
     phs_counter_t counter;       /* with access: what the verdict counts
                                     as (allowed, exempt, a denial) */
-    const char *denial;          /* denied: why */
+    const char *denial;          /* denied (or would be): why */
+    const char *reason_token;    /* POSTHOG_DENY_REASON, or NULL */
+    int status;                  /* a refusal's status: PostHogDenyStatus */
+    int would_deny;              /* denied, but PostHogReportOnly On: served */
+    int reported;                /* ... and logged */
+    const char *country;         /* POSTHOG_COUNTRY, once looked up */
     int probing;                 /* a whoami handler looks at a path: its
                                     subrequest's denial is not logged */
     const char *held_denial;     /* a whoami location: why the client would

@@ -65,6 +65,7 @@ typedef struct {
     const ap_directive_t *secure_elsewhere; /* PostHogSecure On anywhere else */
     const ap_directive_t *proxies;      /* ProxyPass, ProxyPassMatch or
                                            RewriteRule [P] */
+    const ap_directive_t *report_only;  /* PostHogReportOnly On */
 } tree_scope_t;
 
 /* The scopes of this configuration read, built in one walk of the tree:
@@ -156,6 +157,9 @@ static void note_directive(apr_pool_t *p, tree_scope_t *scope,
     }
     if (!scope->proxies && sends_to_a_proxy(p, d))
         scope->proxies = d;
+    if (!scope->report_only && is_named(d, "PostHogReportOnly")
+        && !strcasecmp(first_argument(p, d), "on"))
+        scope->report_only = d;
 }
 
 /* Depth first, in file order; a <VirtualHost> is a scope of its own. */
@@ -247,7 +251,9 @@ static void derive_trust(apr_pool_t *p, server_rec *s,
     if (conf->behind_proxy == 1 && !any_trust)
         mod_phs_startup_warn(s, "PostHogBehindProxy On without "
                              "PostHogTrustedProxies, PostHogProxyHops or "
-                             "PostHogTrustAllProxies: forwarded headers are "
+                             "PostHogTrustAllProxies (IS_BEHIND_PROXY=true "
+                             "read by PostHogFromEnvironment counts as "
+                             "PostHogBehindProxy On): forwarded headers are "
                              "ignored");
     if (conf->trust_all == 1 && hops)
         mod_phs_startup_warn(s, "PostHogProxyHops overrides "
@@ -352,6 +358,23 @@ static void warn_if_files_only(apr_pool_t *p, const tree_index_t *index,
                          proxies->line_num));
 }
 
+/* PostHogReportOnly On serves every request it would refuse: said once
+ * per vhost at every start, so that it is not forgotten on. */
+static void say_if_report_only(apr_pool_t *p, const tree_index_t *index,
+                               server_rec *s)
+{
+    const ap_directive_t *on = PHS_MERGE_PTR(scope_of(p, index, s)->report_only,
+                                             index->main_scope->report_only);
+
+    if (on)
+        mod_phs_startup_warn(s, apr_psprintf(s->process->pconf,
+                             "PostHogReportOnly On (%s:%d): the requests it "
+                             "would deny are served, and logged at warn as "
+                             "\"would deny\" and counted as would_deny. Turn "
+                             "it Off once the log shows no one who should "
+                             "get in", on->filename, on->line_num));
+}
+
 /* One vhost's configuration, completed and checked; NULL or why httpd
  * must not start. */
 static const char *check_vhost(apr_pool_t *pconf, apr_pool_t *ptemp,
@@ -369,8 +392,10 @@ static const char *check_vhost(apr_pool_t *pconf, apr_pool_t *ptemp,
         || (err = signing_needs_a_key(conf))
         || (err = mod_phs_geoip_open(pconf, s, opened)))
         return err;
-    if (conf->secure_somewhere == 1)
+    if (conf->secure_somewhere == 1) {
         warn_if_cache_bypasses(ptemp, index, s);
+        say_if_report_only(ptemp, index, s);
+    }
     warn_if_files_only(ptemp, index, s);
     return NULL;
 }

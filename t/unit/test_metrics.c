@@ -81,6 +81,17 @@ static void test_prometheus(apr_pool_t *p)
            && has_line(text, "posthog_secure_cookies_rewritten_total{vhost=\"posthog.example:443\"} 8")
            && has_line(text, "posthog_secure_forged_headers_removed_total{vhost=\"posthog.example:443\"} 9"),
            "redirects, cookies, forged headers");
+    tap_ok(has_line(text, "posthog_secure_requests_total{vhost=\"posthog.example:443\",verdict=\"report-only\"} 46"),
+           "report-only: the sum of the four would-be denials (10+11+12+13)");
+    tap_ok(has_line(text, "posthog_secure_would_deny_total{vhost=\"posthog.example:443\",reason=\"not_allowed\"} 10")
+           && has_line(text, "posthog_secure_would_deny_total{vhost=\"posthog.example:443\",reason=\"deny_listed\"} 11")
+           && has_line(text, "posthog_secure_would_deny_total{vhost=\"posthog.example:443\",reason=\"region\"} 12")
+           && has_line(text, "posthog_secure_would_deny_total{vhost=\"posthog.example:443\",reason=\"client_unknown\"} 13"),
+           "the would-be denials by reason");
+    tap_ok(PHS_WOULD_DENY(PHS_COUNT_DENIED_REGION) == PHS_COUNT_WOULD_DENY_REGION
+           && PHS_WOULD_DENY(PHS_COUNT_DENIED_CLIENT_UNKNOWN)
+              == PHS_COUNT_WOULD_DENY_CLIENT_UNKNOWN,
+           "each denial has its would-be twin");
     tap_ok(has_line(text, "posthog_secure_requests_total{vhost=\"odd\\\"name:80\",verdict=\"allowed\"} 100"),
            "the second vhost, its label escaped");
     tap_ok(has_line(text, "# TYPE posthog_secure_counters_start_time_seconds gauge")
