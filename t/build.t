@@ -9,6 +9,8 @@ use Apache::Test;
 use Apache::TestUtil;
 use File::Temp qw(tempdir);
 use FindBin;
+use lib "$FindBin::Bin/lib";
+use PHS::Test qw(write_file);
 
 my $top = "$FindBin::Bin/..";
 my $apxs = $ENV{APXS} || 'apxs';
@@ -36,9 +38,7 @@ sub headers {
         $text =~ s/^(#define AP_SERVER_${name}_NUMBER\s+)\d+/$1$number{$name}/m
             or die "no AP_SERVER_${name}_NUMBER in $release\n";
     }
-    open my $out, '>', $release or die "$release: $!";
-    print $out $text;
-    close $out;
+    write_file($release, $text);
     return $include;
 }
 
@@ -48,13 +48,11 @@ sub configure_with {
     my $include = shift;
     my $tree = "$dir/tree" . ++$cases;
     mkdir $tree or die "$tree: $!";
-    open my $fake, '>', "$tree/apxs" or die "$tree/apxs: $!";
-    print $fake <<"APXS";
+    write_file("$tree/apxs", <<"APXS");
 #!/bin/sh
 if [ "\$*" = "-q INCLUDEDIR" ]; then echo '$include'; exit 0; fi
 exec '$apxs' "\$@"
 APXS
-    close $fake;
     chmod 0755, "$tree/apxs" or die "chmod $tree/apxs: $!";
     system('cp', map("$top/$_", qw(configure Makefile.in mod_posthog_secure.c)), $tree) == 0
         or die "cp to $tree failed\n";

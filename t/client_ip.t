@@ -11,14 +11,13 @@ use PHS::Test;
 
 plan tests => 53;
 
+# (the response, its marker) of a request with X-Forwarded-For: $xff
+# (none when undef) and the headers @more.
 sub via {
     my ($vhost, $from, $xff, $path, @more) = @_;
-    my $m = unique_marker();
-    my $sep = $path =~ /\?/ ? '&' : '?';
     my @h = defined $xff ? ('X-Forwarded-For' => $xff) : ();
-    my $r = request(vhost => $vhost, from => $from, path => "$path$sep$m",
-                    headers => [@h, @more]);
-    return ($r, $m);
+    return marked_request(vhost => $vhost, from => $from, path => $path,
+                          headers => [@h, @more]);
 }
 
 # A trusted proxy forwards an allowed client.
@@ -153,8 +152,7 @@ for my $xff ('198.51.100.7, 6.6.6.6', '203.0.113.5', '127.0.0.1') {
 {
     my ($r) = via('trustall', '127.0.0.5', '198.51.100.7, 203.0.113.1', '/api/x');
     ok t_cmp($r->{status}, 200, 'trust all takes the leftmost entry');
-    open my $fh, '<', Apache::Test::vars('t_logs') . '/error_log' or die $!;
-    my $log = do { local $/; <$fh> };
+    my $log = error_log_since(0);
     ok t_cmp($log, qr/PostHogTrustAllProxies On takes the leftmost X-Forwarded-For entry.*PostHogProxyHops is the safe choice/,
              'startup warning: spoofable, ProxyHops is the safe choice');
     ok t_cmp($log, qr/PostHogBehindProxy On without PostHogTrustedProxies/,
@@ -170,16 +168,12 @@ for my $xff ('198.51.100.7, 6.6.6.6', '203.0.113.5', '127.0.0.1') {
 
 # Other header names.
 {
-    my $m = unique_marker();
-    my $r = request(vhost => 'headers', from => '127.0.0.2', path => "/cgi/app.cgi?$m",
-                    headers => ['X-Real-Client' => '198.51.100.7', 'X-Scheme' => 'https',
-                                'X-Forwarded-For' => '203.0.113.1']);
+    my ($r, $m) = via('headers', '127.0.0.2', '203.0.113.1', '/cgi/app.cgi',
+                      'X-Real-Client' => '198.51.100.7', 'X-Scheme' => 'https');
     ok t_cmp($r->{status}, 200, 'PostHogClientIPHeader X-Real-Client is used');
     ok t_cmp($r->{body}, qr/^REMOTE_ADDR=198\.51\.100\.7$/m, 'the client comes from it');
     ok t_cmp($r->{body}, qr/^POSTHOG_HTTPS=on$/m, 'PostHogForwardedProtoHeader X-Scheme is used');
-    $m = unique_marker();
-    $r = request(vhost => 'headers', from => '127.0.0.2', path => "/cgi/app.cgi?$m",
-                 headers => ['X-Forwarded-For' => '198.51.100.7']);
+    ($r, $m) = via('headers', '127.0.0.2', '198.51.100.7', '/cgi/app.cgi');
     ok t_cmp($r->{status}, 403, 'X-Forwarded-For is not used then');
     ok t_cmp(backend_hits($m), 0, 'and the CGI never ran');
 }

@@ -11,19 +11,16 @@ use PHS::Test;
 
 plan tests => 43;
 
-sub qs {
-    my %a = @_;
-    my @pairs = map { my $c = $_; $c =~ s/([^A-Za-z0-9_.~-])/sprintf '%%%02X', ord $1/ge; "c=$c" }
-                @{ $a{cookies} };
-    push @pairs, "status=$a{status}" if $a{status};
-    return join '&', @pairs;
-}
-
+# cookies_of(path => P, cookies => [Set-Cookie values the backend sends],
+#            status => S, vhost => V, method => M): (the response, the
+#            Set-Cookie values that reached the client).
 sub cookies_of {
     my %a = (vhost => 'cookies', method => 'GET', @_);
-    my $path = $a{path} . (($a{cookies} || $a{status}) ? '?' . qs(%a) : '');
+    my @query = (cookie_query(@{ $a{cookies} // [] }) || (),
+                 $a{status} ? "status=$a{status}" : ());
+    my $path = $a{path} . (@query ? '?' . join('&', @query) : '');
     my $r = request(vhost => $a{vhost}, method => $a{method}, path => $path);
-    return ($r, $r->{headers}{'set-cookie'} // []);
+    return ($r, set_cookies($r));
 }
 
 my @posthog = (
@@ -123,7 +120,7 @@ for my $case ([304, 'GET'], [204, 'GET'], [200, 'HEAD'], [302, 'GET']) {
 {
     my $r = request(vhost => 'htaccess', path => '/ht_cookies_fileinfo/');
     ok t_cmp($r->{status}, 200, '.htaccess with AllowOverride FileInfo');
-    ok t_cmp($r->{headers}{'set-cookie'}[0], 'ht=1; Path=/; HttpOnly',
+    ok t_cmp(set_cookies($r)->[0], 'ht=1; Path=/; HttpOnly',
              '.htaccess PostHogSecureCookies Off applies');
     $r = request(vhost => 'htaccess', path => '/ht_cookies_authconfig/');
     ok t_cmp($r->{status}, 500, 'without FileInfo the .htaccess is an error');
@@ -131,8 +128,7 @@ for my $case ([304, 'GET'], [204, 'GET'], [200, 'HEAD'], [302, 'GET']) {
 
 # The plain-HTTP warning: browsers drop Secure cookies on http://.
 {
-    open my $fh, '<', Apache::Test::vars('t_logs') . '/error_log' or die $!;
-    my $log = do { local $/; <$fh> };
+    my $log = error_log_since(0);
     ok t_cmp($log, qr/Secure cookies sent over plain HTTP .*logins loop/,
              'the plain-HTTP warning is logged');
     my $count = () = $log =~ /Secure cookies sent over plain HTTP/g;

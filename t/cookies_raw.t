@@ -4,7 +4,7 @@
 # mod_proxy_wstunnel, an nph- script's output.  What follows such a head
 # (the tunnel, the body) is not touched, a head that cannot be checked does
 # not leave, and normal and keep-alive responses are rewritten once.
-# Vhosts: t/conf/raw.conf.in.
+# Vhosts: t/conf/cookies_raw.conf.in.
 use strict;
 use warnings FATAL => 'all';
 use Apache::Test;
@@ -102,24 +102,19 @@ sub split_head {
     return (substr($bytes, 0, $end + 4), substr($bytes, $end + 4));
 }
 
-sub cookies_of {
-    my $head = shift;
-    return [$head =~ /^Set-Cookie:[ \t]*([^\r\n]*)/mgi];
-}
-
 # A 101 from a backend through mod_proxy_http (upgrade=websocket).
 {
     my $bytes = answer(upgrade_request('/ws/x?upgrade'), "tunnel: $lookalike");
     my ($head, $rest) = split_head($bytes);
     ok t_cmp($head, qr{^HTTP/1\.1 101 }, 'mod_proxy_http forwards the 101');
-    ok t_cmp(cookies_of($head)->[0], 'ws=1; Path=/; Secure; HttpOnly',
+    ok t_cmp(set_cookies($head)->[0], 'ws=1; Path=/; Secure; HttpOnly',
              "the 101's cookie gets Secure and HttpOnly");
-    ok t_cmp(cookies_of($head)->[1], 'posthog_csrftoken=t; Path=/; Secure',
+    ok t_cmp(set_cookies($head)->[1], 'posthog_csrftoken=t; Path=/; Secure',
              'an exempt name gets Secure only');
     ok t_cmp($rest, "tunnel: $lookalike",
              'the tunnelled bytes after the 101 are not touched');
     ($head) = split_head(answer(upgrade_request('/ws/lax?upgrade'), "tunnel:"));
-    ok t_cmp(cookies_of($head)->[0],
+    ok t_cmp(set_cookies($head)->[0],
              'ws=1; Path=/; Secure; HttpOnly; SameSite=Lax',
              "the scope's policy applies (PostHogCookieSameSite Lax)");
 }
@@ -139,12 +134,12 @@ sub cookies_of {
     my $bytes = answer(upgrade_request('/wst/x?upgrade'), "tunnel: $lookalike");
     my ($head, $rest) = split_head($bytes);
     ok t_cmp($head, qr{^HTTP/1\.1 101 }, 'mod_proxy_wstunnel tunnels the 101');
-    ok t_cmp(cookies_of($head)->[0], 'ws=1; Path=/; Secure; HttpOnly',
+    ok t_cmp(set_cookies($head)->[0], 'ws=1; Path=/; Secure; HttpOnly',
              "the tunnelled 101's cookie gets Secure and HttpOnly");
     ok t_cmp($rest, "tunnel: $lookalike", 'the bytes after it are not touched');
     ($head, $rest) = split_head(answer(upgrade_request('/wst/x?split'),
                                        "tunnel: $lookalike"));
-    ok t_cmp(cookies_of($head)->[0], 'split=1; Secure; HttpOnly',
+    ok t_cmp(set_cookies($head)->[0], 'split=1; Secure; HttpOnly',
              'a head that comes in two reads is rewritten');
     ok t_cmp($rest, "tunnel: $lookalike", 'and what follows it is not touched');
 }
@@ -152,16 +147,16 @@ sub cookies_of {
 # An nph- script behind the module: mod_cgid removes the request filters.
 {
     my ($head, $rest) = split_head(answer(plain_request('/cgi/nph-raw.cgi?final')));
-    ok t_cmp(cookies_of($head)->[0], 'nph=1; Path=/; Secure; HttpOnly',
+    ok t_cmp(set_cookies($head)->[0], 'nph=1; Path=/; Secure; HttpOnly',
              "an nph- script's cookie gets Secure and HttpOnly");
     ok t_cmp($rest, $lookalike, 'its body is not touched');
 
     my $bytes = answer(plain_request('/cgi/nph-raw.cgi?interim'));
     my ($early, $after) = split_head($bytes);
     my ($final, $body) = split_head($after);
-    ok t_cmp(cookies_of($early)->[0], 'early=1; Secure; HttpOnly',
+    ok t_cmp(set_cookies($early)->[0], 'early=1; Secure; HttpOnly',
              'a 103 head is rewritten');
-    ok t_cmp(cookies_of($final)->[0], 'final=1; Secure; HttpOnly',
+    ok t_cmp(set_cookies($final)->[0], 'final=1; Secure; HttpOnly',
              'so is the head after a 1xx');
     ok t_cmp($body, $lookalike, 'but not the body after that');
 
@@ -172,17 +167,17 @@ sub cookies_of {
              "HTTP/1.1 200 OK\r\nSet-Cookie: cut=1; Secure; HttpOnly",
              'a head cut short by the end of the output is rewritten');
     ($head) = split_head(answer(plain_request('/cgi-off/nph-raw.cgi?final')));
-    ok t_cmp(cookies_of($head)->[0], 'nph=1; Path=/',
+    ok t_cmp(set_cookies($head)->[0], 'nph=1; Path=/',
              'PostHogSecure Off: the nph- cookie is left alone');
 }
 
 # Internal redirects (ErrorDocument): the redirect's scope decides.
 {
     my ($head) = split_head(answer(plain_request('/local/missing')));
-    ok t_cmp(cookies_of($head)->[0], 'nph=1; Path=/; Secure; HttpOnly',
+    ok t_cmp(set_cookies($head)->[0], 'nph=1; Path=/; Secure; HttpOnly',
              'an nph- script reached by an internal redirect is watched');
     ($head) = split_head(answer(upgrade_request('/local/off/missing')));
-    ok t_cmp(cookies_of($head)->[0], 'nph=1; Path=/',
+    ok t_cmp(set_cookies($head)->[0], 'nph=1; Path=/',
              'an Upgrade request redirected to a PostHogSecure Off scope is not');
 }
 
@@ -243,7 +238,7 @@ sub cookies_of {
         my ($head, $rest) = split_head($buffer);
         $buffer = $rest;
         my $body = take_body($sock, \$buffer, $head);
-        ok t_cmp([cookies_of($head), $body], [[$cookie], $lookalike],
+        ok t_cmp([set_cookies($head), $body], [[$cookie], $lookalike],
                  "$what: the cookie is rewritten once, the body not at all");
     }
     close $sock;
@@ -257,9 +252,9 @@ sub cookies_of {
     my $out = `curl -s --http2-prior-knowledge --max-time 20 -D - -o /dev/null 'http://127.0.0.1:$port/nph/t?trailers' 2>&1`;
     my ($head, $trailers) = split /\r\n\r\n/, $out, 2;
     ok t_cmp($head, qr{^HTTP/2 200}, 'h2c: the chunked response is served over HTTP/2');
-    ok t_cmp(cookies_of($head), ['head=1; Path=/; Secure; HttpOnly'],
+    ok t_cmp(set_cookies($head), ['head=1; Path=/; Secure; HttpOnly'],
              'h2c: the head cookie is rewritten');
     ok t_cmp($trailers // '', qr/^x-checksum: abc\r?$/mi, 'h2c: the trailers arrive');
-    ok t_cmp(cookies_of($trailers // ''), ['trail=1; Path=/; Secure; HttpOnly'],
+    ok t_cmp(set_cookies($trailers // ''), ['trail=1; Path=/; Secure; HttpOnly'],
              'h2c: the trailer cookie is rewritten');
 }

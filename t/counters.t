@@ -12,27 +12,14 @@ use File::Temp qw(tempdir);
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use PHS::Test;
+use PHS::Metrics;
 
-plan tests => 45;
+plan tests => 47;
 
 my $vhost = 'counted.test:' . port('counted');
+# Where the counters are read: PostHogSecure is off there.
+my @metrics = (vhost => 'metrics');
 
-# The text of the metrics handler, and its samples by "name{labels}".
-sub scrape {
-    my $r = request(vhost => 'metrics', path => '/metrics');
-    die "metrics: $r->{status}" unless $r->{status} == 200;
-    return $r;
-}
-sub samples {
-    my $text = shift // scrape()->{body};
-    my %value;
-    for (split /\n/, $text) {
-        next if /^#/ || !/\S/;
-        my ($key, $v) = /^(\S+) (\S+)$/ or die "bad sample line: $_";
-        $value{$key} = $v;
-    }
-    return \%value;
-}
 sub key {
     my ($name, $label, $value) = @_;
     my $second = $label ? qq{,$label="$value"} : '';
@@ -55,9 +42,9 @@ my %keys = (
 # the others).
 sub moves {
     my ($name, $request, %want) = @_;
-    my $before = samples();
+    my $before = samples(@metrics);
     my $r = $request->();
-    my $after = samples();
+    my $after = samples(@metrics);
     my @wrong;
     for my $counter (sort keys %keys) {
         my $key = $keys{$counter};
@@ -83,64 +70,61 @@ sub status_page {
     return $out;
 }
 
-sub get {
-    my ($from, $path, @more) = @_;
-    return request(vhost => 'counted', from => $from, path => $path, @more);
-}
+my $get = requester('counted');
 
 {
-    my $s = samples();
+    my $s = samples(@metrics);
     ok t_cmp(join(' ', map { defined $s->{$keys{$_}} ? () : $_ } sort keys %keys),
              '', "every counter of $vhost is there");
 }
 
 my $m = unique_marker();
 my $r = moves('an allowed request: allowed +1',
-              sub { get('127.0.0.1', "/api/projects?$m") }, allowed => 1);
+              sub { $get->('127.0.0.1', "/api/projects?$m") }, allowed => 1);
 ok t_cmp($r->{status}, 200, 'it was allowed');
 ok t_cmp(backend_hits($m), 1, 'and reached the backend');
 
 $r = moves('an exempt path: exempt +1',
-           sub { get('127.0.0.3', "/e/?$m") }, exempt => 1);
+           sub { $get->('127.0.0.3', "/e/?$m") }, exempt => 1);
 ok t_cmp($r->{status}, 200, 'an outsider reaches /e/');
 
 $m = unique_marker();
 $r = moves('outside the allow-list: denied +1, not_allowed +1',
-           sub { get('127.0.0.3', "/api/projects?$m") },
+           sub { $get->('127.0.0.3', "/api/projects?$m") },
            denied => 1, not_allowed => 1);
 ok t_cmp($r->{status}, 403, 'refused');
 ok t_cmp(backend_hits($m), 0, 'never reached the backend');
 
 $m = unique_marker();
 $r = moves('deny-listed on an exempt path: denied +1, deny_listed +1',
-           sub { get('127.0.0.5', "/e/?$m") }, denied => 1, deny_listed => 1);
+           sub { $get->('127.0.0.5', "/e/?$m") }, denied => 1, deny_listed => 1);
 ok t_cmp($r->{status}, 403, 'refused on /e/');
 ok t_cmp(backend_hits($m), 0, 'never reached the backend');
 
 $m = unique_marker();
 $r = moves('a client that cannot be known: denied +1, client_unknown +1',
-           sub { get('127.0.0.2', "/api/projects?$m",
+           sub { $get->('127.0.0.2', "/api/projects?$m",
                      headers => ['X-Forwarded-For' => 'not-an-address']) },
            denied => 1, client_unknown => 1);
 ok t_cmp($r->{status}, 403, 'refused');
 ok t_cmp(backend_hits($m), 0, 'never reached the backend');
 
 $r = moves('an HTTPS redirect: https_redirects +1, no verdict',
-           sub { get('127.0.0.1', '/go-https/x') }, redirects => 1);
+           sub { $get->('127.0.0.1', '/go-https/x') }, redirects => 1);
 ok t_cmp($r->{status}, 301, 'redirected');
 
 # Two cookies, one already Secure and HttpOnly: one is rewritten.
 $r = moves('cookies: +1 for the one changed, not for the one left as sent',
-           sub { get('127.0.0.1', '/set-cookies?c=a%3D1&c=b%3D2%3B%20Secure%3B%20HttpOnly') },
+           sub { $get->('127.0.0.1', '/set-cookies?c=a%3D1&c=b%3D2%3B%20Secure%3B%20HttpOnly') },
            allowed => 1, cookies => 1);
-ok t_cmp(scalar @{ $r->{headers}{'set-cookie'} // [] }, 2, 'both cookies sent');
+ok t_cmp(scalar @{ set_cookies($r) }, 2, 'both cookies sent');
 
 $r = moves('three cookies rewritten: +3',
-           sub { get('127.0.0.1', '/set-cookies?c=a%3D1&c=b%3D2&c=c%3D3') },
+           sub { $get->('127.0.0.1', '/set-cookies?c=a%3D1&c=b%3D2&c=c%3D3') },
            allowed => 1, cookies => 3);
 
 $r = moves('the forged signed-IP triple: forged_headers_removed +3',
-           sub { get('127.0.0.1', '/api/projects', headers => [
+           sub { $get->('127.0.0.1', '/api/projects', headers => [
                'X-PostHog-Client-IP' => '192.0.2.1',
                'X-PostHog-Client-IP-Timestamp' => time,
                'X_PostHog_Client_IP_Signature' => 'ab' x 32]) },
@@ -149,29 +133,32 @@ $r = moves('the forged signed-IP triple: forged_headers_removed +3',
 # Internal redirects: the ErrorDocument of a 404 and of a denial (a local
 # page) are request_recs of their own, the client request counts once.
 $r = moves('a 404 with its ErrorDocument: allowed +1 only',
-           sub { get('127.0.0.1', '/local-404') }, allowed => 1);
+           sub { $get->('127.0.0.1', '/local-404') }, allowed => 1);
 ok t_cmp($r->{status}, 404, 'the 404');
 ok t_cmp($r->{body}, qr/static page/, 'with its ErrorDocument');
+$m = unique_marker();
 $r = moves('a denial with its ErrorDocument: denied +1 only',
-           sub { get('127.0.0.3', '/api/x') }, denied => 1, not_allowed => 1);
+           sub { $get->('127.0.0.3', "/api/x?$m") }, denied => 1, not_allowed => 1);
+ok t_cmp($r->{status}, 403, 'the denial keeps its 403');
 ok t_cmp($r->{body}, qr/static page/, 'the ErrorDocument was served');
+ok t_cmp(backend_hits($m), 0, 'and the backend never saw it');
 
 # Many requests on many connections: whichever child answered, every one
 # is counted once (the counters are shared memory, not per process).
 {
-    my $before = samples();
+    my $before = samples(@metrics);
     my $n = 60;
     my @pids;
     for my $worker (1 .. 4) {
         my $pid = fork // die "fork: $!";
         if (!$pid) {
-            get('127.0.0.1', '/e/') for 1 .. $n / 4;
+            $get->('127.0.0.1', '/e/') for 1 .. $n / 4;
             exit 0;
         }
         push @pids, $pid;
     }
     waitpid $_, 0 for @pids;
-    my $after = samples();
+    my $after = samples(@metrics);
     ok t_cmp($after->{$keys{exempt}} - $before->{$keys{exempt}}, $n,
              "$n requests from 4 clients at once: exempt +$n");
 }
@@ -179,9 +166,9 @@ ok t_cmp($r->{body}, qr/static page/, 'the ErrorDocument was served');
 # Reading the metrics or the status counts nothing (PostHogSecure is off
 # on that vhost), and other vhosts have their own records.
 {
-    my $before = samples();
+    my $before = samples(@metrics);
     request(vhost => 'metrics', path => '/server-status?auto') for 1 .. 3;
-    my $after = samples();
+    my $after = samples(@metrics);
     my $requests = sub {
         my $s = shift;
         my $n = 0;
@@ -205,7 +192,7 @@ ok t_cmp($r->{body}, qr/static page/, 'the ErrorDocument was served');
 
 # The text itself: content type, HELP and TYPE lines.
 {
-    my $r = scrape();
+    my $r = scrape(@metrics);
     ok t_cmp($r->{headers}{'content-type'}[0],
              qr{^text/plain; version=0\.0\.4}, 'Prometheus content type');
     ok t_cmp($r->{body}, qr/^# TYPE posthog_secure_requests_total counter$/m,
@@ -220,7 +207,7 @@ ok t_cmp($r->{body}, qr/static page/, 'the ErrorDocument was served');
 
 # mod_status: the same values, in the HTML page and in ?auto.
 {
-    my $now = samples();
+    my $now = samples(@metrics);
     my $auto = status_page('/server-status?auto');
     my ($allowed) = $auto =~ /^PostHogSecure \Q$vhost\E allowed: (\d+)$/m;
     my ($unknown) = $auto =~ /^PostHogSecure \Q$vhost\E denied_client_unknown: (\d+)$/m;
@@ -238,9 +225,7 @@ ok t_cmp($r->{body}, qr/static page/, 'the ErrorDocument was served');
 # promtool, Debian's prometheus package, checks the text and its lint.
 {
     my $dir = tempdir(CLEANUP => 1);
-    open my $fh, '>', "$dir/metrics.txt" or die $!;
-    print $fh scrape()->{body};
-    close $fh;
+    write_file("$dir/metrics.txt", scrape(@metrics)->{body});
     my $out = `promtool check metrics < "$dir/metrics.txt" 2>&1`;
     ok t_cmp($? >> 8, 0, 'promtool check metrics accepts the text');
     ok t_cmp($out, '', 'without a lint remark');
@@ -252,8 +237,7 @@ ok t_cmp($r->{body}, qr/static page/, 'the ErrorDocument was served');
     my $dir = tempdir(CLEANUP => 1);
     my $web = PHS::Test::free_port();
     my $target = '127.0.0.1:' . port('metrics');
-    open my $fh, '>', "$dir/prometheus.yml" or die $!;
-    print $fh <<"YML";
+    write_file("$dir/prometheus.yml", <<"YML");
 global:
   scrape_interval: 1s
   scrape_timeout: 1s
@@ -263,7 +247,6 @@ scrape_configs:
     static_configs:
       - targets: ['$target']
 YML
-    close $fh;
     my $pid = fork // die "fork: $!";
     if (!$pid) {
         open STDOUT, '>', "$dir/prometheus.log";
@@ -273,8 +256,7 @@ YML
              "--web.listen-address=127.0.0.1:$web" or exit 127;
     }
     my $query = sub {
-        my $q = shift;
-        $q =~ s/([^A-Za-z0-9_.~-])/sprintf '%%%02X', ord $1/ge;
+        my $q = query_escape(shift);
         my $r = eval { request(port => $web, path => "/api/v1/query?query=$q") };
         return $r && $r->{status} == 200 ? $r->{body} : '';
     };
@@ -285,8 +267,8 @@ YML
         select undef, undef, undef, 0.2;
     }
     ok t_cmp($up, qr/"value":\[[\d.]+,"1"\]/, 'Prometheus scraped the target: up is 1');
-    get('127.0.0.3', '/api/projects') for 1 .. 3;
-    my $want = samples()->{$keys{not_allowed}};
+    $get->('127.0.0.3', '/api/projects') for 1 .. 3;
+    my $want = samples(@metrics)->{$keys{not_allowed}};
     my $seen = '';
     my $q = qq{posthog_secure_denied_total{vhost="$vhost",reason="not_allowed"}};
     for (1 .. 100) {

@@ -10,12 +10,9 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use PHS::Test;
 
-plan tests => 48;
+plan tests => 49;
 
-sub get {
-    my ($from, $path, @more) = @_;
-    return request(vhost => 'denylist', from => $from, path => $path, @more);
-}
+my $get = requester('denylist');
 
 # [from, X-Forwarded-For or undef, what it shows]
 my @listed = (
@@ -31,7 +28,7 @@ for my $case (@listed) {
     my @headers = $xff ? (headers => ['X-Forwarded-For' => $xff]) : ();
     for my $path ('/e/', '/api/open/x') {
         my $m = unique_marker();
-        my $r = get($from, "$path?$m", @headers);
+        my $r = $get->($from, "$path?$m", @headers);
         ok t_cmp($r->{status}, 403, "$what is refused on $path");
         ok t_cmp(backend_hits($m), 0, "and $path never reached the backend");
     }
@@ -42,16 +39,16 @@ for my $case (['127.0.0.1', undef], ['127.0.0.2', '198.51.101.7'],
               ['127.0.0.2', '2001:db8:bae::1']) {
     my ($from, $xff) = @$case;
     my $m = unique_marker();
-    my $r = get($from, "/api/projects?$m",
-                $xff ? (headers => ['X-Forwarded-For' => $xff]) : ());
+    my $r = $get->($from, "/api/projects?$m",
+                   $xff ? (headers => ['X-Forwarded-For' => $xff]) : ());
     ok t_cmp($r->{status}, 200, 'an unlisted client ' . ($xff // $from) . ' is in');
     ok t_cmp(backend_hits($m), 1, 'and reaches the backend');
 }
 
 # A spoofed header from an untrusted peer names no one.
 {
-    my $r = get('127.0.0.3', '/api/projects',
-                headers => ['X-Forwarded-For' => '198.51.100.7']);
+    my $r = $get->('127.0.0.3', '/api/projects',
+                   headers => ['X-Forwarded-For' => '198.51.100.7']);
     ok t_cmp($r->{status}, 200, 'a listed address in an untrusted header counts for nothing');
 }
 
@@ -59,24 +56,24 @@ for my $case (['127.0.0.1', undef], ['127.0.0.2', '198.51.101.7'],
 # adds to the vhost's, and `none` in a location lifts nothing.
 {
     my $m = unique_marker();
-    my $r = get('127.0.0.5', "/api/unblocked/x?$m");
+    my $r = $get->('127.0.0.5', "/api/unblocked/x?$m");
     ok t_cmp($r->{status}, 403, "PostHogBlockedIPBlocks none in a location lifts nothing");
     ok t_cmp(backend_hits($m), 0, 'and the request never reaches the backend');
     for my $from ('127.0.0.5', '127.0.0.6', '127.0.0.7') {
         $m = unique_marker();
-        $r = get($from, "/capture/dl/x?$m");
+        $r = $get->($from, "/capture/dl/x?$m");
         ok t_cmp($r->{status}, 403, "$from is refused where a location lists 127.0.0.7");
         ok t_cmp(backend_hits($m), 0, "and $from never reaches the backend there");
     }
     $m = unique_marker();
-    $r = get('127.0.0.7', "/capture/x?$m");
+    $r = $get->('127.0.0.7', "/capture/x?$m");
     ok t_cmp($r->{status}, 200, "the location's own list applies in that location only");
 }
 
 # A client that cannot be known could be a listed one: refused everywhere.
 {
     my $m = unique_marker();
-    my $r = get('127.0.0.2', "/e/?$m", headers => ['X-Forwarded-For' => 'garbage']);
+    my $r = $get->('127.0.0.2', "/e/?$m", headers => ['X-Forwarded-For' => 'garbage']);
     ok t_cmp($r->{status}, 403, 'an unknown client is refused on /e/ too (fail closed)');
     ok t_cmp(backend_hits($m), 0, 'and never reaches the backend');
 }
@@ -85,12 +82,13 @@ for my $case (['127.0.0.1', undef], ['127.0.0.2', '198.51.101.7'],
 {
     my $offset = error_log_size();
     my $m = unique_marker();
-    get('127.0.0.5', "/e/$m");
+    $get->('127.0.0.5', "/e/$m");
     ok t_cmp(error_log_since($offset),
              qr{denied client 127\.0\.0\.5 \(peer 127\.0\.0\.5\) for /e/$m: client address in PostHogBlockedIPBlocks},
              'the denial is logged with client, peer, path and reason');
     ok t_cmp(access_log_line('denylist_access_log', $m), qr/" 403 denied /,
              'POSTHOG_ACCESS is denied');
+    ok t_cmp(backend_hits($m), 0, 'and the backend never saw it');
 }
 
 # configtest: the allow-list's parser, errors naming directive and token.

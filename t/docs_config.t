@@ -191,10 +191,7 @@ MD
 sub checks_of_text {
     my ($name, $text) = @_;
     (my $file = "$name.md") =~ s/\W+/-/g;
-    open my $fh, '>', "$scratch/$file" or die $!;
-    print $fh $text;
-    close $fh;
-    return checks_of("$scratch/$file", $file);
+    return checks_of(write_file("$scratch/$file", $text), $file);
 }
 
 plan tests => @checks + 3 + keys(%broken) + keys(%good);

@@ -43,13 +43,11 @@ sub arrived {
     return { map { split /=/, $_, 2 } split /\|/, $fields };
 }
 
+# (the response, its marker) of a request with the headers @headers.
 sub send_via {
     my ($vhost, $from, $path, @headers) = @_;
-    my $m = unique_marker();
-    my $sep = $path =~ /\?/ ? '&' : '?';
-    my $r = request(vhost => $vhost, from => $from, path => "$path$sep$m",
-                    headers => \@headers);
-    return ($r, $m);
+    return marked_request(vhost => $vhost, from => $from, path => $path,
+                          headers => \@headers);
 }
 
 sub none_forged {

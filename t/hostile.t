@@ -8,13 +8,13 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use PHS::Test;
 
-plan tests => 45;
+plan tests => 51;
 
 my $offset = error_log_size();
 
 sub defined_answer {
     my ($r, $what, $want) = @_;
-    ok t_cmp($r->{status}, $want // qr/^[1-5]\d\d$/, "$what: a defined answer ($r->{status})");
+    ok t_cmp($r->{status}, $want, "$what: a defined answer ($want)");
 }
 
 # Huge and long forwarded chains through a trusted proxy.
@@ -25,7 +25,7 @@ sub defined_answer {
     my $m = unique_marker();
     my $r = request(vhost => 'proxied', from => '127.0.0.2', path => "/api/x?$m",
                     headers => ['X-Forwarded-For' => $long]);
-    defined_answer($r, '8 KB X-Forwarded-For');
+    defined_answer($r, '8 KB X-Forwarded-For', 403);
     ok t_cmp($r->{status}, 403, 'untrusted 10.1.2.3 at the right is the client: denied');
     ok t_cmp(backend_hits($m), 0, 'and never reached the backend');
 
@@ -47,31 +47,38 @@ sub defined_answer {
     ok t_cmp(backend_hits($m), 0, 'and never reached the backend');
 }
 
-# Control bytes, NUL, invalid UTF-8, odd syntax in the header.
-for my $xff ("198.51.100.7\x01", "198.51.100.7\x00, 10.0.0.1", "\xff\xfe", "198.51.100.7;x",
-             "1.2.3.4\x0b", '[::1', '[]:', ':::::', '1' x 300, "198.51.100.7 198.51.100.8") {
+# Control bytes, NUL, invalid UTF-8, odd syntax in the header.  httpd
+# itself refuses a control byte in a field (400) before the module reads
+# it; the module refuses the rest, whose client cannot be known (403).
+for my $case (["198.51.100.7\x01", 400], ["198.51.100.7\x00, 10.0.0.1", 400],
+              ["\xff\xfe", 403], ["198.51.100.7;x", 403], ["1.2.3.4\x0b", 400],
+              ['[::1', 403], ['[]:', 403], [':::::', 403], ['1' x 300, 403],
+              ["198.51.100.7 198.51.100.8", 403]) {
+    my ($xff, $want) = @$case;
     (my $shown = $xff) =~ s/([^\x20-\x7e])/sprintf '\\x%02x', ord $1/ge;
-    my $m = unique_marker();
-    my $r = request(vhost => 'proxied', from => '127.0.0.2', path => "/api/x?$m",
-                    headers => ['X-Forwarded-For' => $xff]);
-    ok t_cmp($r->{status}, qr/^4\d\d$/, "X-Forwarded-For '$shown': refused ($r->{status})");
-    ok t_cmp(backend_hits($m), 0, "X-Forwarded-For '$shown': never reached the backend");
+    my ($r, $hits) = request_hits(vhost => 'proxied', from => '127.0.0.2', path => '/api/x',
+                                  headers => ['X-Forwarded-For' => $xff]);
+    ok t_cmp($r->{status}, $want, "X-Forwarded-For '$shown': refused with $want");
+    ok t_cmp($hits, 0, "X-Forwarded-For '$shown': never reached the backend");
 }
 
-# Paths: invalid UTF-8, control bytes, NUL encoded, very long.
-for my $path ('/api/%ff%fe%fd', '/e/%c0%af..%c0%afadmin', '/api/%00', '/e/%00/../admin',
-              '/e/' . ('a' x 4000), "/api/\x7f") {
-    my $r = request(vhost => 'app', from => '127.0.0.2', path => $path);
+# Paths: invalid UTF-8, control bytes, NUL encoded, very long.  httpd
+# refuses an encoded NUL (404) and a raw DEL (400) before the module is
+# asked; /e/%00/../admin is /e/admin once httpd resolves the dot segment.
+for my $case (['/api/%ff%fe%fd', 403], ['/e/%c0%af..%c0%afadmin', 403], ['/api/%00', 404],
+              ['/e/%00/../admin', 200], ['/e/' . ('a' x 4000), 200], ["/api/\x7f", 400]) {
+    my ($path, $want) = @$case;
+    my ($r, $hits) = request_hits(vhost => 'app', from => '127.0.0.2', path => $path);
     (my $shown = substr($path, 0, 40)) =~ s/([^\x20-\x7e])/sprintf '\\x%02x', ord $1/ge;
-    # /e/%00/../admin is /e/admin once httpd resolves the dot segment.
-    my $exempt = $path =~ m{^/e/([a-z]+|%00/\.\./admin)$};
-    ok t_cmp($r->{status}, $exempt ? 200 : qr/^4\d\d$/, "path '$shown': $r->{status}");
+    ok t_cmp($r->{status}, $want, "path '$shown': $want");
+    ok t_cmp($hits, $want == 200 ? 1 : 0,
+             "path '$shown': " . ($want == 200 ? 'reached the backend once' : 'never reached the backend'));
 }
 
 # A 4 KB Host, header folding, a Host with control bytes.
 {
     my $r = request(vhost => 'redirect', path => '/api/x', headers => [Host => 'a' x 4096]);
-    defined_answer($r, '4 KB Host');
+    defined_answer($r, '4 KB Host', 301);
     ok t_cmp($r->{headers}{location}[0] // '', qr{^(https://localhost:\d+/api/x)?$},
              '4 KB Host never becomes the redirect host');
     $r = request(vhost => 'proxied', from => '127.0.0.2', raw =>
@@ -80,14 +87,15 @@ for my $path ('/api/%ff%fe%fd', '/e/%c0%af..%c0%afadmin', '/api/%00', '/e/%00/..
     ok t_cmp($r->{body}, qr/^HTTP_X_FORWARDED_FOR=198\.51\.100\.7$/m,
              'its rightmost entry is the client, all the backend is told');
     $r = request(vhost => 'redirect', path => '/api/x', headers => [Host => "localhost\x01evil"]);
-    defined_answer($r, 'Host with a control byte', qr/^4\d\d$/);
+    # httpd's own refusal of a malformed Host, before the module.
+    defined_answer($r, 'Host with a control byte', 400);
 }
 
 # A backend sending 100 Set-Cookie headers and an 8 KB cookie.
 {
     my $q = join '&', map { "c=c$_%3D$_" } 1 .. 100;
     my $r = request(vhost => 'cookies', path => "/proxy/set-cookies?$q");
-    my $cookies = $r->{headers}{'set-cookie'} // [];
+    my $cookies = set_cookies($r);
     ok t_cmp(scalar @$cookies, 100, '100 cookies in, 100 out');
     ok t_cmp((grep { /; Secure; HttpOnly$/ } @$cookies) + 0, 100, 'all 100 rewritten');
     ok t_cmp($cookies->[99], 'c100=100; Secure; HttpOnly', 'in order');

@@ -22,7 +22,7 @@ die "t/http2.t needs curl with HTTP2 and nghttp (./install-deps)\n"
     unless `curl --version 2>/dev/null` =~ /^Features:.*\bHTTP2\b/m
         && `nghttp --version 2>/dev/null` =~ /^nghttp/;
 
-plan tests => 134;
+plan tests => 136;
 
 # curl(mode => tls|h2c|upgrade, vhost => NAME, from => ADDR,
 #      paths => [P, ...] (one connection, reused) or path => P,
@@ -74,12 +74,6 @@ sub curl {
     return wantarray ? @responses : $responses[0];
 }
 
-sub slurp {
-    open my $fh, '<', shift or return '';
-    local $/;
-    return <$fh> // '';
-}
-
 # nghttp(URL or option, ...): what nghttp received on its one connection,
 # by stream (its requests are streams 13, 15...; an Upgrade's is 1; pushes
 # are even): { protocol, streams => { id => { headers => { name =>
@@ -125,24 +119,24 @@ sub nghttp {
     return \%result;
 }
 
-sub body_file {
-    my $dir = tempdir(CLEANUP => 1);
-    open my $fh, '>', "$dir/body" or die "$dir/body: $!";
-    print $fh shift;
-    close $fh or die "$dir/body: $!";
-    return "$dir/body";
-}
-
-sub hsts_of { $_[0]{headers}{'strict-transport-security'} // [] }
+sub body_file { write_file(tempdir(CLEANUP => 1) . '/body', shift) }
 
 # --- h2 over TLS: the allow-list --------------------------------------------
 
+# A blocked client's request: a 403 over HTTP/2 that the backend never
+# saw; returns the response for the checks of its protocol.
+sub blocked_over_http2 {
+    my ($mode, $vhost, $label, $from) = @_;
+    my ($path, $m) = marked_path('/api/projects');
+    my $r = curl(mode => $mode, vhost => $vhost, from => $from, path => $path);
+    ok t_cmp("$r->{status} $r->{version}", '403 2',
+             "$label: blocked client $from gets 403 over HTTP/2");
+    ok t_cmp(backend_hits($m), 0, "$label: the backend never saw $from");
+    return $r;
+}
+
 for my $from ('127.0.0.2', '127.0.0.3') {
-    my $m = unique_marker();
-    my $r = curl(mode => 'tls', vhost => 'h2tls', from => $from,
-                 path => "/api/projects?$m");
-    ok t_cmp("$r->{status} $r->{version}", '403 2', "h2: blocked client $from gets 403 over HTTP/2");
-    ok t_cmp(backend_hits($m), 0, "h2: the backend never saw $from");
+    my $r = blocked_over_http2('tls', 'h2tls', 'h2', $from);
     ok t_cmp($r->{body}, qr/Access denied\./, 'h2: with the deny message');
 }
 {
@@ -164,20 +158,25 @@ for my $from ('127.0.0.2', '127.0.0.3') {
 
 # Exempt paths pass for a blocked client; restricted ones that look exempt
 # do not; a raw :path with dot segments is resolved before the check.
-for my $path ('/e/', '/batch/') {
-    my $m = unique_marker();
-    my $r = curl(mode => 'tls', vhost => 'h2tls', from => '127.0.0.2',
-                 path => "$path?$m");
-    ok t_cmp("$r->{status} $r->{version}", '200 2', "h2: exempt $path passes for a blocked client");
-    ok t_cmp(backend_hits($m), 1, "h2: the backend saw $path");
+sub exempt_and_restricted {
+    my ($mode, $vhost, $label) = @_;
+    for my $path ('/e/', '/batch/') {
+        my $m = unique_marker();
+        my $r = curl(mode => $mode, vhost => $vhost, from => '127.0.0.2',
+                     path => "$path?$m");
+        ok t_cmp("$r->{status} $r->{version}", '200 2',
+                 "$label: exempt $path passes for a blocked client");
+        ok t_cmp(backend_hits($m), 1, "$label: the backend saw $path");
+    }
+    for my $path ('/events', '/e.js', '/e/../api/projects') {
+        my $m = unique_marker();
+        my $r = curl(mode => $mode, vhost => $vhost, from => '127.0.0.2',
+                     path => "$path?$m", curl => ['--path-as-is']);
+        ok t_cmp("$r->{status} $r->{version}", '403 2', "$label: $path is restricted");
+        ok t_cmp(backend_hits($m), 0, "$label: the backend never saw $path");
+    }
 }
-for my $path ('/events', '/e.js', '/e/../api/projects') {
-    my $m = unique_marker();
-    my $r = curl(mode => 'tls', vhost => 'h2tls', from => '127.0.0.2',
-                 path => "$path?$m", curl => ['--path-as-is']);
-    ok t_cmp("$r->{status} $r->{version}", '403 2', "h2: $path is restricted");
-    ok t_cmp(backend_hits($m), 0, "h2: the backend never saw $path");
-}
+exempt_and_restricted('tls', 'h2tls', 'h2');
 
 # Streams of one connection are decided each on its own: an exempt request
 # first does not open the connection to the next one.
@@ -209,13 +208,9 @@ my @rewritten = (
     'b=2; SECURE; HttpOnly',
     'sessionid=second; Path=/x; Secure; HttpOnly',
 );
-sub cookie_query {
-    return join '&', map { (my $c = $_) =~ s/([^A-Za-z0-9_.~-])/sprintf '%%%02X', ord $1/ge; "c=$c" }
-                     @cookies;
-}
 for my $case (['tls', 'h2tls', 'h2'], ['h2c', 'h2c', 'h2c'], ['upgrade', 'h2c', 'upgrade']) {
     my ($mode, $vhost, $label) = @$case;
-    my $r = curl(mode => $mode, vhost => $vhost, path => '/set-cookies?' . cookie_query());
+    my $r = curl(mode => $mode, vhost => $vhost, path => '/set-cookies?' . cookie_query(@cookies));
     ok t_cmp("$r->{status} $r->{version}", '200 2', "$label: the proxied backend answers over HTTP/2");
     ok t_cmp($r->{headers}{'set-cookie'}, \@rewritten,
              "$label: every cookie Secure, HttpOnly unless exempt, order and count kept");
@@ -237,14 +232,17 @@ for my $case (['tls', 'h2tls', 'h2'], ['h2c', 'h2c', 'h2c'], ['upgrade', 'h2c', 
                   # mod_http2's own refusal of an oversized field.
                   ['/api/x', '127.0.0.1', ["X-Big: $big"], 431]) {
         my ($path, $from, $headers, $status) = @$case;
+        my ($marked, $m) = marked_path($path);
         my $r = curl(mode => 'tls', vhost => 'h2tls', from => $from,
-                     path => $path, headers => $headers);
+                     path => $marked, headers => $headers);
         ok t_cmp("$r->{status} $r->{version}", "$status 2", "h2: $status over HTTP/2");
-        ok t_cmp(hsts_of($r), [$hsts], "h2: HSTS once on the $status");
+        ok t_cmp(hsts($r), [$hsts], "h2: HSTS once on the $status");
+        ok t_cmp(backend_hits($m), 0, "h2: the backend never saw the $status")
+            if $status == 403 || $status == 431;
     }
     my $r = curl(mode => 'tls', vhost => 'h2tls',
                  path => '/set-cookies?h=Strict-Transport-Security%3A%20max-age%3D5');
-    ok t_cmp(hsts_of($r), ['max-age=5'], "h2: the backend's own HSTS wins, sent once");
+    ok t_cmp(hsts($r), ['max-age=5'], "h2: the backend's own HSTS wins, sent once");
 }
 
 # The request is HTTPS on a TLS connection's streams, not on h2c's.
@@ -260,19 +258,15 @@ for my $case (['tls', 'h2tls', 'on', 'h2'], ['h2c', 'h2c', 'off', 'h2c'],
 # --- h2c: the allow-list, with prior knowledge and by Upgrade ---------------
 
 for my $from ('127.0.0.2', '::1') {
-    my $m = unique_marker();
-    my $r = curl(mode => 'h2c', vhost => 'h2c', from => $from,
-                 path => "/api/projects?$m");
-    ok t_cmp("$r->{status} $r->{version}", '403 2', "h2c: blocked client $from gets 403 over HTTP/2");
-    ok t_cmp(backend_hits($m), 0, "h2c: the backend never saw $from");
-    ok t_cmp(scalar @{ hsts_of($r) }, 0, 'h2c: no HSTS on the denial');
+    my $r = blocked_over_http2('h2c', 'h2c', 'h2c', $from);
+    ok t_cmp(scalar @{ hsts($r) }, 0, 'h2c: no HSTS on the denial');
 }
 {
     my $m = unique_marker();
     my $r = curl(mode => 'h2c', vhost => 'h2c', path => "/api/projects?$m");
     ok t_cmp("$r->{status} $r->{version}", '200 2', 'h2c: the allowed client gets 200 over HTTP/2');
     ok t_cmp(backend_hits($m), 1, 'h2c: the backend saw it once');
-    ok t_cmp(scalar @{ hsts_of($r) }, 0, 'h2c: no HSTS on the 200');
+    ok t_cmp(scalar @{ hsts($r) }, 0, 'h2c: no HSTS on the 200');
 
     $m = unique_marker();
     $r = curl(mode => 'h2c', vhost => 'h2c', from => '127.0.0.2',
@@ -282,21 +276,9 @@ for my $from ('127.0.0.2', '::1') {
 
     $r = curl(mode => 'h2c', vhost => 'h2c', path => '/cgi/missing.cgi');
     ok t_cmp("$r->{status} $r->{version}", '404 2', 'h2c: a 404 over HTTP/2');
-    ok t_cmp(scalar @{ hsts_of($r) }, 0, 'h2c: no HSTS on the 404');
+    ok t_cmp(scalar @{ hsts($r) }, 0, 'h2c: no HSTS on the 404');
 }
-for my $path ('/e/', '/batch/') {
-    my $m = unique_marker();
-    my $r = curl(mode => 'h2c', vhost => 'h2c', from => '127.0.0.2', path => "$path?$m");
-    ok t_cmp("$r->{status} $r->{version}", '200 2', "h2c: exempt $path passes for a blocked client");
-    ok t_cmp(backend_hits($m), 1, "h2c: the backend saw $path");
-}
-for my $path ('/events', '/e.js', '/e/../api/projects') {
-    my $m = unique_marker();
-    my $r = curl(mode => 'h2c', vhost => 'h2c', from => '127.0.0.2',
-                 path => "$path?$m", curl => ['--path-as-is']);
-    ok t_cmp("$r->{status} $r->{version}", '403 2', "h2c: $path is restricted");
-    ok t_cmp(backend_hits($m), 0, "h2c: the backend never saw $path");
-}
+exempt_and_restricted('h2c', 'h2c', 'h2c');
 
 # Streams of one h2c connection, each decided on its own.  nghttp sends
 # them together; curl 7.88 fails the second request on a reused h2c
@@ -329,7 +311,7 @@ for my $case (['/api/projects', '127.0.0.2', '403 1.1', 0],
     my $r = curl(mode => 'upgrade', vhost => 'h2c', from => $from, path => "$path?$m");
     ok t_cmp("$r->{status} $r->{version}", $want, "upgrade: $path from $from: $want");
     ok t_cmp(backend_hits($m), $hits, "upgrade: the backend saw it $hits time(s)");
-    ok t_cmp(scalar @{ hsts_of($r) }, 0, 'upgrade: no HSTS');
+    ok t_cmp(scalar @{ hsts($r) }, 0, 'upgrade: no HSTS');
 }
 
 # --- h2c: the HTTPS redirect ------------------------------------------------
@@ -342,7 +324,7 @@ for my $case (['/api/projects', '127.0.0.2', '403 1.1', 0],
     ok t_cmp($r->{headers}{location}, ["$https/api/x?q=%2F&$m"],
              'h2c: to the HTTPS vhost, path and query kept');
     ok t_cmp(backend_hits($m), 0, 'h2c: the backend never saw the GET');
-    ok t_cmp(scalar @{ hsts_of($r) }, 0, 'h2c: no HSTS on the redirect');
+    ok t_cmp(scalar @{ hsts($r) }, 0, 'h2c: no HSTS on the redirect');
 
     $r = curl(mode => 'h2c', vhost => 'h2c_redirect', method => 'HEAD',
               path => '/api/x');

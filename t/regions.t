@@ -13,6 +13,7 @@ use File::Temp qw(tempdir);
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use PHS::Test;
+use PHS::Metrics;
 use PHS::MMDB;
 
 plan tests => 53;
@@ -49,17 +50,16 @@ ProxyPass / http://127.0.0.1:$backend/
 </Location>
 CONF
 
-sub get {
-    my ($path, $xff, %more) = @_;
-    return request(port => $server->{port}, path => $path,
-                   from => $more{from} // '127.0.0.2',
-                   headers => defined $xff ? ['X-Forwarded-For' => $xff] : []);
+my $get = requester(port => $server->{port});
+# A client behind the trusted proxy 127.0.0.2.
+sub proxied {
+    my ($path, $xff) = @_;
+    return $get->('127.0.0.2', $path, headers => ['X-Forwarded-For' => $xff]);
 }
 sub counter {
     my $reason = shift;
-    my $text = request(port => $server->{port}, path => '/metrics')->{body};
-    my ($n) = $text =~ /^posthog_secure_denied_total\{vhost="[^"]+",reason="$reason"\} (\d+)$/m;
-    return $n;
+    return metric(samples(port => $server->{port}), 'posthog_secure_denied_total',
+                  reason => $reason);
 }
 
 # [X-Forwarded-For, expected status, what it shows]
@@ -77,7 +77,7 @@ my $regions_before = counter('region');
 for my $case (@cases) {
     my ($xff, $status, $what) = @$case;
     my $m = unique_marker();
-    my $r = get("/api/projects?$m", $xff);
+    my $r = proxied("/api/projects?$m", $xff);
     ok t_cmp($r->{status}, $status, "$what: $status");
     ok t_cmp(backend_hits($m), $status == 200 ? 1 : 0,
              $status == 200 ? 'reaches the backend' : 'never reaches the backend');
@@ -87,10 +87,10 @@ ok t_cmp(counter('region') - $regions_before, 3, 'denied_total{reason="region"} 
 # The direct peer counts when no proxy is involved.
 {
     my $m = unique_marker();
-    my $r = request(port => $server->{port}, from => '127.0.0.3', path => "/api/x?$m");
+    my $r = $get->('127.0.0.3', "/api/x?$m");
     ok t_cmp($r->{status}, 403, 'a direct client in a listed country');
     ok t_cmp(backend_hits($m), 0, 'never reaches the backend');
-    $r = request(port => $server->{port}, from => '127.0.0.1', path => '/api/x');
+    $r = $get->('127.0.0.1', '/api/x');
     ok t_cmp($r->{status}, 200, 'a direct client without a country');
 }
 
@@ -98,7 +98,7 @@ ok t_cmp(counter('region') - $regions_before, 3, 'denied_total{reason="region"} 
 {
     my $before = counter('client_unknown');
     my $m = unique_marker();
-    my $r = get("/api/projects?$m", 'not-an-address');
+    my $r = proxied("/api/projects?$m", 'not-an-address');
     ok t_cmp($r->{status}, 403, 'a client that cannot be known is denied');
     ok t_cmp(backend_hits($m), 0, 'and never reaches the backend');
     ok t_cmp(counter('client_unknown') - $before, 1, 'counted as client_unknown');
@@ -107,7 +107,7 @@ ok t_cmp(counter('region') - $regions_before, 3, 'denied_total{reason="region"} 
 # Exempt paths are open to every country, as in PostHog.
 {
     my $m = unique_marker();
-    my $r = get("/e/?$m", '192.0.2.7');
+    my $r = proxied("/e/?$m", '192.0.2.7');
     ok t_cmp($r->{status}, 200, 'a listed country reaches an exempt path');
     ok t_cmp(backend_hits($m), 1, 'which reaches the backend');
 }
@@ -115,37 +115,33 @@ ok t_cmp(counter('region') - $regions_before, 3, 'denied_total{reason="region"} 
 # Where there is an allow-list it decides alone: an address in it is
 # never region-blocked, one outside it is refused for that.
 {
-    my $offset = -s $server->{error_log};
-    my $r = get('/api/listed/x', '192.0.2.7');
+    my $offset = error_log_size($server->{error_log});
+    my $r = proxied('/api/listed/x', '192.0.2.7');
     ok t_cmp($r->{status}, 200, 'a KP address in the allow-list is never region-blocked');
     my $m = unique_marker();
-    $r = get("/api/listed/x?$m", '192.0.2.130');
+    $r = proxied("/api/listed/x?$m", '192.0.2.130');
     ok t_cmp($r->{status}, 403, 'a US address outside the allow-list is refused');
     ok t_cmp(backend_hits($m), 0, 'and never reaches the backend');
-    open my $fh, '<', $server->{error_log} or die $!;
-    seek $fh, $offset, 0;
-    my $log = do { local $/; <$fh> };
-    ok t_cmp($log, qr/for \/api\/listed\/x: client address not in PostHogAllowedIPBlocks/,
+    ok t_cmp(error_log_since($offset, $server->{error_log}),
+             qr/for \/api\/listed\/x: client address not in PostHogAllowedIPBlocks/,
              'for not being in the allow-list');
 }
 
 # `none` lifts the regions in a location.
 {
-    my $r = get('/api/anywhere/x', '192.0.2.7');
+    my $r = proxied('/api/anywhere/x', '192.0.2.7');
     ok t_cmp($r->{status}, 200, 'PostHogBlockedGeoIPRegions none in a location');
 }
 
 # The denial is logged with the country.
 {
-    my $offset = -s $server->{error_log};
+    my $offset = error_log_size($server->{error_log});
     my $m = unique_marker();
-    my $r = get("/api/logged?$m", '192.0.2.9');
+    my $r = proxied("/api/logged?$m", '192.0.2.9');
     ok t_cmp($r->{status}, 403, 'a KP client is denied');
     ok t_cmp(backend_hits($m), 0, 'and never reaches the backend');
-    open my $fh, '<', $server->{error_log} or die $!;
-    seek $fh, $offset, 0;
-    my $log = do { local $/; <$fh> };
-    ok t_cmp($log, qr{denied client 192\.0\.2\.9 \(peer 127\.0\.0\.2\) for /api/logged: client country KP in PostHogBlockedGeoIPRegions},
+    ok t_cmp(error_log_since($offset, $server->{error_log}),
+             qr{denied client 192\.0\.2\.9 \(peer 127\.0\.0\.2\) for /api/logged: client country KP in PostHogBlockedGeoIPRegions},
              'logged with client, peer, path and country');
 }
 
@@ -153,27 +149,27 @@ ok t_cmp(counter('region') - $regions_before, 3, 'denied_total{reason="region"} 
 # reopened (a new file in its place applies) and the counters start from
 # zero.
 {
-    my ($started) = request(port => $server->{port}, path => '/metrics')->{body}
-        =~ /^posthog_secure_counters_start_time_seconds (\d+)$/m;
+    my $started = metric(samples(port => $server->{port}),
+                         'posthog_secure_counters_start_time_seconds');
     ok t_cmp(counter('region') > 0 ? 'counted' : 'zero', 'counted', 'regions counted so far');
     write_mmdb("$db.new", @countries, '192.0.2.130/32' => 'CU');
     rename "$db.new", $db or die $!;
-    ok t_cmp(get('/api/projects', '192.0.2.130')->{status}, 200,
+    ok t_cmp(proxied('/api/projects', '192.0.2.130')->{status}, 200,
              'the database replaced on disk changes nothing until a restart');
     sleep 1;
     $server->{graceful}->();
     my $status = 0;
     for (1 .. 100) {
-        $status = get('/api/projects', '192.0.2.130')->{status};
+        $status = proxied('/api/projects', '192.0.2.130')->{status};
         last if $status == 403;
         select undef, undef, undef, 0.1;
     }
     ok t_cmp($status, 403, 'after a graceful restart the new database applies (CU)');
     my $m = unique_marker();
-    get("/api/projects?$m", '192.0.2.130');
+    proxied("/api/projects?$m", '192.0.2.130');
     ok t_cmp(backend_hits($m), 0, 'the CU client never reaches the backend');
-    my $text = request(port => $server->{port}, path => '/metrics')->{body};
-    my ($again) = $text =~ /^posthog_secure_counters_start_time_seconds (\d+)$/m;
+    my $again = metric(samples(port => $server->{port}),
+                       'posthog_secure_counters_start_time_seconds');
     ok t_cmp($again > $started ? 'later' : "$again <= $started", 'later',
              'the counters started again at the restart');
     ok t_cmp(counter('region'), 2, 'from zero: the two region denials since');
@@ -200,9 +196,7 @@ $server->{stop}->();
 # configtest: a missing or damaged database names the file, a bad code
 # names the token.
 {
-    open my $fh, '>', "$dir/damaged.mmdb" or die $!;
-    print $fh "not a MaxMind database\n" x 10;
-    close $fh;
+    write_file("$dir/damaged.mmdb", "not a MaxMind database\n" x 10);
     my @bad = (
         ["PostHogGeoIPDatabase $dir/missing.mmdb\nPostHogBlockedGeoIPRegions KP",
          "$dir/missing.mmdb", 'a missing database'],

@@ -20,11 +20,9 @@ my $dir = tempdir(CLEANUP => 1);
 
 sub key_file {
     my ($name, $content, $mode) = @_;
-    open my $fh, '>', "$dir/$name" or die $!;
-    print $fh "$content\n";
-    close $fh;
-    chmod $mode // 0600, "$dir/$name";
-    return "$dir/$name";
+    my $file = write_file("$dir/$name", "$content\n");
+    chmod $mode // 0600, $file or die "chmod $file: $!";
+    return $file;
 }
 
 # httpd -t with exactly these PostHog variables in its environment.
@@ -149,7 +147,7 @@ for my $case (@bad_keys) {
         my @h = $xff ? ('X-Forwarded-For' => $xff) : ();
         my %got = map {
             my $r = request(vhost => $_, from => $from, path => $path, headers => [@h]);
-            ($_ => join ' ', $r->{status}, @{ $r->{headers}{'set-cookie'} // [] });
+            ($_ => join ' ', $r->{status}, @{ set_cookies($r) });
         } qw(env env_twin);
         ok t_cmp($got{env}, $got{env_twin}, "env vhost = directive twin: $from "
                  . ($xff // '') . " $path ($got{env_twin})");
@@ -253,8 +251,7 @@ for my $case (
 
 # Neither key ever reaches the error log (the signing vhost logs at trace8).
 {
-    open my $fh, '<', Apache::Test::vars('t_logs') . '/error_log' or die $!;
-    my $log = do { local $/; <$fh> };
+    my $log = error_log_since(0);
     ok t_cmp(length $log > 1000 ? 1 : 0, 1, 'the error log has trace output');
     ok t_cmp(index($log, $signing_key), -1, 'the signing key is not in the error log');
     ok t_cmp(index($log, $ENV{SECRET_KEY}), -1, 'SECRET_KEY is not in the error log');

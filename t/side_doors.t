@@ -11,44 +11,42 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use PHS::Test;
 
-plan tests => 37;
+plan tests => 39;
 
 my $blocked = '127.0.0.2';
 my $allowed = '127.0.0.1';
 
-sub get {
-    my ($from, $path, %more) = @_;
-    return request(vhost => 'sidedoor', from => $from, path => $path, %more);
-}
+my $get = requester('sidedoor');
 
 sub served_backend { $_[0]{body} =~ /backend saw/ ? 'backend content' : 'none' }
 
-# [what, path asked for, the backend path it leads to]
+# [what, path asked for, the backend path it leads to, the status the
+#  blocked client gets: the denial's, or the proxied 404 itself when the
+#  ErrorDocument that would answer it is the one refused]
 my @doors = (
     ['an ErrorDocument for a proxied 404 (ProxyErrorOverride)',
-     '/e/missing?status=404', '/admin/from-errordocument'],
+     '/e/missing?status=404', '/admin/from-errordocument', 404],
     ["a local CGI's Location header",
      '/e/local-redirect.cgi?to=/private/app.cgi/from-cgi',
-     '/private/app.cgi/from-cgi'],
+     '/private/app.cgi/from-cgi', 403],
     ['a per-directory mod_rewrite internal redirect', '/static/rw/go',
-     '/private/app.cgi/from-rewrite'],
+     '/private/app.cgi/from-rewrite', 403],
     ['a DirectoryIndex naming another URI', '/static/dir/',
-     '/private/app.cgi/from-index'],
+     '/private/app.cgi/from-index', 403],
     ['a type map (mod_negotiation) naming another URI',
-     '/static/neg/page.var', '/private/app.cgi/from-typemap'],
+     '/static/neg/page.var', '/private/app.cgi/from-typemap', 403],
 );
 
 for my $door (@doors) {
-    my ($what, $path, $target) = @$door;
+    my ($what, $path, $target, $status) = @$door;
     my $before = backend_hits($target);
-    my $r = get($blocked, $path);
+    my $r = $get->($blocked, $path);
     ok t_cmp(served_backend($r), 'none',
              "$what: the blocked client gets none of $target");
-    ok t_cmp($r->{status} == 200 ? 'success' : 'refused', 'refused',
-             "$what: and no success status ($r->{status})");
+    ok t_cmp($r->{status}, $status, "$what: and a $status");
     ok t_cmp(backend_hits($target), $before,
              "$what: the backend never saw $target");
-    $r = get($allowed, $path);
+    $r = $get->($allowed, $path);
     ok t_cmp(backend_hits($target), $before + 1,
              "$what: an allowed client reaches $target (the door is real)");
     ok t_cmp(served_backend($r), 'backend content',
@@ -59,13 +57,13 @@ for my $door (@doors) {
 # include fails and the rest of the page is served.
 {
     my $before = backend_hits('/private/app.cgi/from-include');
-    my $r = get($blocked, '/static/ssi/page.shtml');
+    my $r = $get->($blocked, '/static/ssi/page.shtml');
     ok t_cmp($r->{status}, 200, 'an exempt SSI page is served to a blocked client');
     ok t_cmp($r->{body}, qr/before\s.*\[an error occurred[^]]*\] after/s,
              'but its include of a restricted URI fails');
     ok t_cmp(backend_hits('/private/app.cgi/from-include'), $before,
              'and the backend never saw the include');
-    $r = get($allowed, '/static/ssi/page.shtml');
+    $r = $get->($allowed, '/static/ssi/page.shtml');
     ok t_cmp($r->{body}, qr/before\s.*backend saw: GET \S+ 0 127\.0\.0\.1 \/private\/app\.cgi\/from-include/s,
              'an allowed client gets the included page');
 }
@@ -74,7 +72,7 @@ for my $door (@doors) {
 # client: served, though its own path is restricted.
 {
     my $m = unique_marker();
-    my $r = get($blocked, "/admin/direct?$m");
+    my $r = $get->($blocked, "/admin/direct?$m");
     ok t_cmp($r->{status}, 403, 'a blocked client is refused /admin/direct');
     ok t_cmp($r->{body}, qr/the page ErrorDocument 403 names/,
              'with the ErrorDocument 403 page');
@@ -84,12 +82,12 @@ for my $door (@doors) {
 # Satisfy Any: a blocked client is refused at once, never asked to log in.
 {
     my $m = unique_marker();
-    my $r = get($blocked, "/api/satisfy-any?$m");
+    my $r = $get->($blocked, "/api/satisfy-any?$m");
     ok t_cmp($r->{status}, 403, 'Satisfy Any: 403 at once, not 401');
     ok t_cmp($r->{headers}{'www-authenticate'} ? 'asked' : 'not asked',
              'not asked', 'and no credentials are asked for');
     ok t_cmp(backend_hits($m), 0, 'and the backend never saw it');
-    $r = get($allowed, "/api/satisfy-any?$m");
+    $r = $get->($allowed, "/api/satisfy-any?$m");
     ok t_cmp($r->{status}, 200, 'Satisfy Any: the allowed address passes');
 }
 
@@ -98,13 +96,10 @@ for my $door (@doors) {
 {
     my $offset = error_log_size();
     my $m = unique_marker();
-    get($blocked, "/admin/logged-$m");
-    my $log = '';
-    for (1 .. 50) {
-        $log = error_log_since($offset);
-        last if $log =~ /\Q$m\E/;
-        select undef, undef, undef, 0.02;
-    }
-    ok t_cmp($log, qr/\[posthog_secure:error\].*denied client 127\.0\.0\.2 \(peer 127\.0\.0\.2\) for \/admin\/logged-$m: client address not in PostHogAllowedIPBlocks/,
+    my $r = $get->($blocked, "/admin/logged-$m");
+    ok t_cmp($r->{status}, 403, 'a blocked client is refused /admin/logged-...');
+    ok t_cmp(backend_hits($m), 0, 'and the backend never saw it');
+    ok t_cmp(error_log_when(sub { $_[0] =~ /\Q$m\E/ }, $offset),
+             qr/\[posthog_secure:error\].*denied client 127\.0\.0\.2 \(peer 127\.0\.0\.2\) for \/admin\/logged-$m: client address not in PostHogAllowedIPBlocks/,
              'a denial is logged at LogLevel warn, with client, peer, URI and reason');
 }

@@ -102,8 +102,7 @@ sub received {
 
 # Neither signing key is ever logged.
 {
-    open my $fh, '<', Apache::Test::vars('t_logs') . '/error_log' or die $!;
-    my $log = do { local $/; <$fh> };
+    my $log = error_log_since(0);
     ok t_cmp(index($log, $own) + index($log, $managed[0]) + index($log, $managed[1]),
              -3, 'no signing key in the error log');
 }

@@ -29,22 +29,10 @@ sub count {
     return $n;
 }
 
-sub slurp {
-    open my $fh, '<', shift or return '';
-    local $/;
-    return <$fh> // '';
-}
-
-# Waits until the error log holds $want copies of the first warning.
+# The error log once it holds $want copies of the first warning.
 sub settled_log {
     my ($file, $want) = @_;
-    my $log = '';
-    for (1 .. 100) {
-        $log = slurp($file);
-        last if count($log, $warnings[0]) >= $want;
-        select undef, undef, undef, 0.05;
-    }
-    return $log;
+    return error_log_when(sub { count($_[0], $warnings[0]) >= $want }, 0, $file);
 }
 
 {
@@ -73,9 +61,7 @@ for my $i (reverse 1 .. $#blocks) {
     my $j = int rand($i + 1);
     @blocks[$i, $j] = @blocks[$j, $i];
 }
-open my $inc, '>', "$dir/blocks.conf" or die $!;
-print $inc "PostHogAllowedIPBlocks $_\n" for @blocks;
-close $inc;
+write_file("$dir/blocks.conf", join '', map { "PostHogAllowedIPBlocks $_\n" } @blocks);
 my $config = <<"CONF";
 PostHogSecure On
 PostHogHTTPSRedirect Off

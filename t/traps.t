@@ -71,13 +71,7 @@ for my $case (@cases) {
 {
     my $server = start_httpd("PostHogSecure On\nPostHogTrustedProxies 0.0.0.0/0\n"
                              . "PostHogAllowedIPBlocks 0.0.0.0/0 ::/0");
-    my $log = '';
-    for (1 .. 100) {
-        open my $fh, '<', $server->{error_log} or next;
-        $log = do { local $/; <$fh> };
-        last if $log =~ /admits every/;
-        select undef, undef, undef, 0.05;
-    }
+    my $log = error_log_when(sub { $_[0] =~ /admits every/ }, 0, $server->{error_log});
     $server->{stop}->();
     my $trusted = () = $log =~ /$trusts_all/g;
     my $allowed = () = $log =~ /$admits_all/g;

@@ -12,8 +12,9 @@ use JSON::PP ();
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use PHS::Test;
+use PHS::Metrics;
 
-plan tests => 58;
+plan tests => 59;
 
 sub whoami {
     my ($from, $query, @headers) = @_;
@@ -129,9 +130,9 @@ sub whoami {
 {
     my $vhost = 'localhost:' . port('whoami');
     my $count = sub {
-        my $text = request(vhost => 'metrics', path => '/metrics')->{body};
-        my %n = $text =~ /^posthog_secure_requests_total\{vhost="\Q$vhost\E",verdict="(\w+)"\} (\d+)$/mg;
-        return \%n;
+        my $samples = samples(vhost => 'metrics');
+        return { map { $_ => metric($samples, 'posthog_secure_requests_total',
+                                    vhost => $vhost, verdict => $_) } qw(denied exempt) };
     };
     my $before = $count->();
     whoami('127.0.0.3', 'path=/api/projects');
@@ -155,12 +156,14 @@ sub whoami {
 
 # Bad questions, and nothing where it is not configured.
 {
-    my ($r) = whoami('127.0.0.3', 'path=api/x');
+    my $m = unique_marker();
+    my ($r) = whoami('127.0.0.3', "path=api/x&$m");
     ok t_cmp($r->{status}, 400, 'a path without a leading / is refused');
-    $r = request(vhost => 'whoami', from => '127.0.0.3', path => '/whoami',
+    $r = request(vhost => 'whoami', from => '127.0.0.3', path => "/whoami?$m",
                  method => 'POST');
     ok t_cmp($r->{status}, 405, 'POST is refused');
-    my $m = unique_marker();
+    ok t_cmp(backend_hits($m), 0, 'neither was proxied');
+    $m = unique_marker();
     $r = request(vhost => 'app', path => "/whoami?$m");
     ok t_cmp(($r->{headers}{'content-type'}[0] // '') =~ /json/ ? 'json' : 'not json',
              'not json', 'no diagnosis where the handler is not set');

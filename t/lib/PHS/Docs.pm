@@ -284,11 +284,9 @@ sub make_up {
                               '2001:db8::/32' => 'CU');
         return $path;
     }
-    open my $fh, '>', $path or die "$path: $!";
-    print $fh $kind eq 'key' ? random_key() . "\n"
+    PHS::Test::write_file($path, $kind eq 'key' ? random_key() . "\n"
         : "# documentation addresses (RFC 5737, RFC 3849)\n"
-          . "192.0.2.0/24\n2001:db8::/32\n";
-    close $fh or die "$path: $!";
+          . "192.0.2.0/24\n2001:db8::/32\n");
     chmod 0600, $path;
     return $path;
 }

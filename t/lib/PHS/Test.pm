@@ -1,17 +1,21 @@
 package PHS::Test;
 # Helpers for the Apache::Test suite: raw HTTP requests from a chosen client
-# address (any of 127/8 or ::1), the stand-in backend's hit log, the error
-# log, and `httpd -t` runs of small configurations.
+# address (any of 127/8 or ::1), marked so that the stand-in backend's hit
+# log tells whether one got through, the error log, what a response set
+# (cookies, HSTS), files, and `httpd -t` runs of small configurations.
 use strict;
 use warnings FATAL => 'all';
 use Exporter 'import';
 use IO::Socket::IP;
 use File::Temp qw(tempdir);
 use Apache::Test ();
+use Apache::TestUtil qw(t_cmp);
 
-our @EXPORT = qw(request port unique_marker backend_hits error_log_size
-                 error_log_since access_log_line configtest start_httpd
-                 start_from_environment);
+our @EXPORT = qw(request requester port unique_marker marked_path
+                 marked_request request_hits backend_hits access_log_line
+                 error_log_size error_log_since error_log_when set_cookies
+                 hsts cookie_query query_escape slurp write_file configtest
+                 configtest_passes start_httpd start_from_environment);
 
 my $config = Apache::Test::config();
 my $vars = $config->{vars};
@@ -53,6 +57,46 @@ sub request {
         if length $a{body} || $a{method} eq 'POST';
     $req .= "Connection: close\r\n\r\n$a{body}";
     return exchange($sock, $req);
+}
+
+# requester(NAME) or requester(port => N): a function that sends one
+# request there, ($from, $path, more of request()'s arguments).
+sub requester {
+    my @where = @_ == 1 ? (vhost => $_[0]) : @_;
+    return sub {
+        my ($from, $path, @more) = @_;
+        return request(@where, from => $from, path => $path, @more);
+    };
+}
+
+# $path with a fresh marker added to its query, so that the backend's hit
+# log and the access logs can tell its request from every other; returns
+# (that path, the marker).  $prefix 'NAME=' makes the marker the value of
+# a parameter, for a backend that parses its query.
+sub marked_path {
+    my ($path, $prefix) = @_;
+    my $m = unique_marker();
+    my $sep = $path =~ /\?/ ? '&' : '?';
+    return ("$path$sep" . ($prefix // '') . $m, $m);
+}
+
+# request() of a marked_path() (marker => PREFIX): (the response, the
+# marker).
+sub marked_request {
+    my %a = @_;
+    my ($path, $m) = marked_path($a{path}, delete $a{marker});
+    return (request(%a, path => $path), $m);
+}
+
+# marked_request(), then how many requests with its marker reached the
+# backend: (the response, hits).  hits => sub { count of a marker } counts
+# on a backend of the test's own.
+sub request_hits {
+    my %a = @_;
+    my $hits = delete $a{hits} // \&backend_hits;
+    my ($r, $m) = marked_request(%a);
+    my $n = $hits->($m);
+    return ($r, $n);
 }
 
 sub exchange {
@@ -109,16 +153,72 @@ sub access_log_line {
     return '';
 }
 
-sub error_log_size { -s "$vars->{t_logs}/error_log" // 0 }
+# The suite's error log, or $file (the log of a server start_httpd gave).
+sub error_log_size {
+    my $file = shift // "$vars->{t_logs}/error_log";
+    return -s $file // 0;
+}
 
-# The error log written since error_log_size() returned $offset.
+# The error log written since error_log_size() returned $offset (0: all of
+# it).  A log that cannot be read fails the test: an empty one would pass
+# every check that something is not in it.
 sub error_log_since {
-    my $offset = shift;
-    open my $fh, '<', "$vars->{t_logs}/error_log" or return '';
+    my ($offset, $file) = @_;
+    $file //= "$vars->{t_logs}/error_log";
+    open my $fh, '<', $file or die "$file: $!";
     seek $fh, $offset, 0;
     local $/;
     return <$fh> // '';
 }
+
+# The error log since $offset once $done->(that text) holds, or as it is
+# after 5 s: httpd writes some lines after it answers (startup warnings,
+# denials logged at the end of a request).
+sub error_log_when {
+    my ($done, $offset, $file) = @_;
+    $file //= "$vars->{t_logs}/error_log";
+    my $log = '';
+    for (1 .. 100) {
+        $log = -e $file ? error_log_since($offset, $file) : '';
+        last if $done->($log);
+        select undef, undef, undef, 0.05;
+    }
+    return $log;
+}
+
+# A file's content, '' when there is none.
+sub slurp {
+    open my $fh, '<', shift or return '';
+    local $/;
+    return <$fh> // '';
+}
+
+sub write_file {
+    my ($file, $content) = @_;
+    open my $fh, '>', $file or die "$file: $!";
+    print $fh $content;
+    close $fh or die "$file: $!";
+    return $file;
+}
+
+# The Set-Cookie values of a response from request() (or one shaped
+# alike), or of response head bytes as they came.
+sub set_cookies {
+    my $r = shift;
+    return $r->{headers}{'set-cookie'} // [] if ref $r;
+    return [$r =~ /^Set-Cookie:[ \t]*([^\r\n]*)/mgi];
+}
+
+sub hsts { $_[0]{headers}{'strict-transport-security'} // [] }
+
+sub query_escape {
+    my $s = shift;
+    $s =~ s/([^A-Za-z0-9_.~-])/sprintf '%%%02X', ord $1/ge;
+    return $s;
+}
+
+# The query that has t/cgi-bin/cookies.cgi set these cookies, in order.
+sub cookie_query { join '&', map { 'c=' . query_escape($_) } @_ }
 
 # A minimal configuration plus $lines in $dir/httpd.conf.  The module is
 # loaded before $lines unless they load it themselves (to choose the
@@ -132,8 +232,7 @@ sub write_config {
     $lines =~ s/\@PHS_MODULE\@/$phs/g;
     my $load = $lines =~ /LoadModule\s+posthog_secure_module/ ? ''
         : qq{LoadModule posthog_secure_module "$phs"\n};
-    open my $conf, '>', "$dir/httpd.conf" or die $!;
-    print $conf <<"CONF";
+    return write_file("$dir/httpd.conf", <<"CONF");
 ServerRoot "$dir"
 DefaultRuntimeDir "$dir"
 PidFile "$dir/httpd.pid"
@@ -143,8 +242,6 @@ LoadModule mpm_event_module "$modules/mod_mpm_event.so"
 LoadModule authz_core_module "$modules/mod_authz_core.so"
 $load$lines
 CONF
-    close $conf;
-    return "$dir/httpd.conf";
 }
 
 sub httpd_binary { $vars->{httpd} || $ENV{HTTPD} }
@@ -160,6 +257,15 @@ sub configtest {
     my $watchdog = $opt{timeout} ? "timeout $opt{timeout} " : '';
     my $out = `$watchdog"$httpd" -t -f "$file" 2>&1`;
     return ($? >> 8, $out);
+}
+
+# The two checks of a configuration that must pass `httpd -t`: its exit
+# status, and httpd's own word for it.
+sub configtest_passes {
+    my ($lines, $what) = @_;
+    my ($status, $out) = configtest($lines);
+    Apache::Test::ok(t_cmp($status, 0, "$what passes httpd -t"));
+    Apache::Test::ok(t_cmp($out, qr/Syntax OK/, "$what: Syntax OK"));
 }
 
 # A free port on 127.0.0.1 (for a server the test starts itself).

@@ -42,6 +42,7 @@ sub configure {
     my $self = shift;
     posthog_environment();
     my $config = $self->{test_config};
+    own_ports_only($config->{vars}{t_conf});
     for my $so (@MODULES) {
         $config->find_and_load_module($so) or die "httpd module $so not found";
         # What Apache::Test consults for <IfModule> and its SSL CA.
@@ -52,6 +53,23 @@ sub configure {
     loopback_only($config->{vars}{t_conf});
     # CacheRoot (vhost `cached`): mod_cache_disk does not create it.
     mkdir "$config->{vars}{t_logs}/cache";
+}
+
+# Apache::Test fills in a *.conf.in file's port tokens as it reads the
+# file, and it reads them in directory order, which is no order at all: a
+# port of another file's vhost would be known on one machine and not on
+# the next.  (The backend's is reached through ${PHS_BACKEND}.)
+sub own_ports_only {
+    my $dir = shift;
+    for my $file (glob "$dir/*.conf.in") {
+        open my $in, '<', $file or die "$file: $!";
+        my $text = join '', grep { !/^\s*#/ } <$in>;
+        my %own = map { lc $_ => 1 } $text =~ /^\s*<VirtualHost\s+(\w+)\s*>/mg;
+        for my $name ($text =~ /\@(\w+)_PORT\@/g) {
+            die "$file: \@${name}_PORT\@ is the port of another file's vhost\n"
+                unless $own{lc $name};
+        }
+    }
 }
 
 sub loopback_only {
