@@ -10,9 +10,16 @@
 
 #include "mod_phs_config.h"
 
-/* post_read_request, once the client's fields are gone: the module's
- * three, so that SetEnvIf and mod_rewrite see the verified values. */
-void mod_phs_backend_place(request_rec *r);
+#define PHS_SENT_FOR "X-Forwarded-For"
+#define PHS_SENT_REAL_IP "X-Real-IP"
+#define PHS_SENT_PROTO "X-Forwarded-Proto"
+
+/* Once the client's fields are gone (post_read_request, or the fixups
+ * where PostHogSecure On is only in a .htaccess): the module's three, so
+ * that SetEnvIf and mod_rewrite see the verified values.  `there` holds
+ * the PHS_FIELD_SENT_* roles of those the request still has (replaced in
+ * place; the others are added), or is NULL when that is not known. */
+void mod_phs_backend_place(request_rec *r, const unsigned *there);
 
 /* fixups: on every request_rec, before a handler (CGI, FastCGI and the
  * other backends read them there). */

@@ -76,6 +76,12 @@ void mod_phs_client_fields(phs_server_conf_t *conf)
      * spelling. */
     phs_name_list_add(fields, &conf->client_ip_header, 1, forwarded);
     phs_name_list_add(fields, &conf->proto_header, 1, forwarded);
+    if (conf->forwarded_headers != 0) {
+        phs_name_list_add_exact(fields, PHS_SENT_FOR, PHS_FIELD_SENT_FOR);
+        phs_name_list_add_exact(fields, PHS_SENT_REAL_IP,
+                                PHS_FIELD_SENT_REAL_IP);
+        phs_name_list_add_exact(fields, PHS_SENT_PROTO, PHS_FIELD_SENT_PROTO);
+    }
 }
 
 /* ------------------------------------------------ reading the request */
@@ -83,15 +89,19 @@ void mod_phs_client_fields(phs_server_conf_t *conf)
 /* What the request says about its client, found in one pass over its
  * fields: the client-IP header (its lines joined, as apr_table_getm), the
  * proto header's first line, whether it asks for an Upgrade, and the names
- * of the fields that must go (the first STRIP_MAX; more, a hostile
- * request, and they are looked for again by role). */
+ * and roles of the fields that must go (the first STRIP_MAX; more, a
+ * hostile request, and they are looked for again by role).  The three the
+ * module sends are not among them: they get its values in place (`sent`
+ * says which of them the request has). */
 #define STRIP_MAX 8
 typedef struct {
     const char *client_ip;
     const char *proto;
     int upgrade;
+    unsigned sent;
     int strip_count;
     const char *strip[STRIP_MAX];
+    unsigned strip_roles[STRIP_MAX];
 } client_fields_t;
 
 static void read_fields(request_rec *r, const phs_server_conf_t *conf,
@@ -114,8 +124,12 @@ static void read_fields(request_rec *r, const phs_server_conf_t *conf,
             out->proto = field[i].val;
         if (roles & PHS_FIELD_UPGRADE)
             out->upgrade = 1;
-        if ((roles & PHS_FIELD_STRIP) && out->strip_count++ < STRIP_MAX)
+        out->sent |= roles & PHS_FIELD_SENT;
+        if ((roles & PHS_FIELD_STRIP) && !(roles & PHS_FIELD_SENT)
+            && out->strip_count++ < STRIP_MAX) {
             out->strip[out->strip_count - 1] = field[i].key;
+            out->strip_roles[out->strip_count - 1] = roles;
+        }
     }
     if (lines > 1)
         out->client_ip = apr_table_getm(r->pool, r->headers_in,
@@ -249,10 +263,11 @@ static void resolve(request_rec *r, const phs_server_conf_t *conf,
 /* The client's Connection header, without the tokens that name a field
  * the module reads, sets or removes: mod_proxy_http drops every field the
  * header names as hop-by-hop, after the fixups set the module's
- * (CVE-2022-31813 class).  Nothing is allocated unless a token goes. */
+ * (CVE-2022-31813 class).  httpd has joined its lines into one field (and
+ * HTTP/2 has none).  Nothing is allocated unless a token goes. */
 static void drop_guarded_tokens(request_rec *r, const phs_name_list_t *list)
 {
-    const char *value = apr_table_getm(r->pool, r->headers_in, "Connection");
+    const char *value = apr_table_get(r->headers_in, "Connection");
     const char *c = value, *kept = NULL;
     int dropped = 0;
 
@@ -300,8 +315,7 @@ static void strip(request_rec *r, const phs_server_conf_t *conf,
             int before = apr_table_elts(r->headers_in)->nelts;
 
             apr_table_unset(r->headers_in, found->strip[i]);
-            if (phs_name_list_roles(&conf->fields, found->strip[i])
-                & PHS_FIELD_SIGNED_IP)
+            if (found->strip_roles[i] & PHS_FIELD_SIGNED_IP)
                 removed += before - apr_table_elts(r->headers_in)->nelts;
         }
     if (removed)
@@ -313,6 +327,7 @@ static void strip(request_rec *r, const phs_server_conf_t *conf,
 void mod_phs_client_strip_late(request_rec *r)
 {
     strip(r, PHS_SERVER_CONF(r->server), NULL);
+    mod_phs_backend_place(r, NULL);
 }
 
 /* Forged fields go in the whole vhost, before any location is known, so
@@ -333,6 +348,7 @@ int mod_phs_client_post_read_request(request_rec *r)
     if (conf->resolve)
         resolve(r, conf, &fields, state);
     strip(r, conf, &fields);
-    mod_phs_backend_place(r);
+    mod_phs_backend_place(r, fields.strip_count > STRIP_MAX ? NULL
+                             : &fields.sent);
     return DECLINED;
 }

@@ -21,7 +21,14 @@ enum {
     PHS_FIELD_GUARDED = 1u << 5,    /* read, set or removed by the module:
                                        a client's Connection header cannot
                                        name it */
-    PHS_FIELD_ROLES_END = 1u << 6
+    /* With rewrite, the three the module sends, in any case: given the
+     * module's value in place, not removed. */
+    PHS_FIELD_SENT_FOR = 1u << 6,   /* X-Forwarded-For */
+    PHS_FIELD_SENT_REAL_IP = 1u << 7, /* X-Real-IP */
+    PHS_FIELD_SENT_PROTO = 1u << 8, /* X-Forwarded-Proto */
+    PHS_FIELD_SENT = PHS_FIELD_SENT_FOR | PHS_FIELD_SENT_REAL_IP
+                     | PHS_FIELD_SENT_PROTO,
+    PHS_FIELD_ROLES_END = 1u << 9
 };
 
 /* The vhost's list of the fields above (startup, once the header

@@ -40,6 +40,8 @@ typedef struct {
      * gave X-Forwarded-For and X-Real-IP, and X-Forwarded-Proto. */
     const char *sent_client;
     const char *sent_proto;
+    int sent_removed;            /* ... and a PostHogSecure Off location took
+                                    them out */
     /* What whoami shows (where PostHogSecure On appears in the vhost). */
     const char *forwarded_received; /* the client-IP header as received */
     const char *proto_received;  /* the proto header as received */
@@ -47,15 +49,44 @@ typedef struct {
     const char *proxies;         /* the proxies consumed, peer first */
 } phs_request_t;
 
-/* This request_rec's record, created on first use. */
-phs_request_t *mod_phs_request_state(request_rec *r);
-/* This request_rec's record if it has one, else NULL. */
-const phs_request_t *mod_phs_request_state_of(const request_rec *r);
-/* The record of the initial request, which holds the client's state. */
-phs_request_t *mod_phs_client_state(request_rec *r);
+/* A new record for r. */
+phs_request_t *mod_phs_request_state_make(request_rec *r);
 
-/* TLS on the connection, or a trusted proxy's proto header said https. */
-int mod_phs_request_is_https(request_rec *r);
+/* This request_rec's record if it has one, else NULL; inline, as every
+ * hook asks for it. */
+static APR_INLINE const phs_request_t *mod_phs_request_state_of(
+    const request_rec *r)
+{
+    return ap_get_module_config(r->request_config, &posthog_secure_module);
+}
+
+/* This request_rec's record, created on first use. */
+static APR_INLINE phs_request_t *mod_phs_request_state(request_rec *r)
+{
+    phs_request_t *state = ap_get_module_config(r->request_config,
+                                                &posthog_secure_module);
+
+    return state ? state : mod_phs_request_state_make(r);
+}
+
+/* The record of the initial request, which holds the client's state. */
+static APR_INLINE phs_request_t *mod_phs_client_state(request_rec *r)
+{
+    while (r->main || r->prev)
+        r = r->main ? r->main : r->prev;
+    return mod_phs_request_state(r);
+}
+
+/* TLS on the connection (asked of mod_ssl once per request), or a trusted
+ * proxy's proto header said https. */
+int mod_phs_request_tls(request_rec *r, phs_request_t *state);
+static APR_INLINE int mod_phs_request_is_https(request_rec *r)
+{
+    phs_request_t *state = mod_phs_client_state(r);
+
+    return state->forwarded_https
+           || (state->tls >= 0 ? state->tls : mod_phs_request_tls(r, state));
+}
 /* The address the client-IP walk started from (for logs). */
 const char *mod_phs_peer_ip(request_rec *r);
 

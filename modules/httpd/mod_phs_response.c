@@ -90,6 +90,8 @@ static int rewrite_one(void *data, const char *key, const char *value)
                                                value, pass->warnings);
 
     (void)key;
+    if (!pass->values)
+        pass->values = apr_array_make(pass->r->pool, 4, sizeof(const char *));
     pass->changed += rewritten != value;
     APR_ARRAY_PUSH(pass->values, const char *) = rewritten;
     return 1;
@@ -105,10 +107,9 @@ static int rewrite_table(request_rec *r, apr_table_t *headers,
     cookie_pass_t pass = { r, policy, warnings, NULL, 0 };
     int i;
 
-    if (!apr_table_get(headers, "Set-Cookie"))
-        return 0;
-    pass.values = apr_array_make(r->pool, 4, sizeof(const char *));
     apr_table_do(rewrite_one, &pass, headers, "Set-Cookie", NULL);
+    if (!pass.values)
+        return 0;
     if (pass.changed) {
         apr_table_unset(headers, "Set-Cookie");
         for (i = 0; i < pass.values->nelts; i++)
