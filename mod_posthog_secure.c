@@ -97,5 +97,7 @@ AP_DECLARE_MODULE(posthog_secure) = {
     mod_phs_merge_server_conf,
     mod_phs_directives,
     register_hooks,
-    AP_MODULE_FLAG_NONE
+    /* Every vhost gets a record of its own, merged, directives or not: its
+     * counters and what startup derives are its own. */
+    AP_MODULE_FLAG_ALWAYS_MERGE
 };

@@ -14,7 +14,7 @@ use lib "$FindBin::Bin/lib";
 use PHS::Test;
 use PHS::Metrics;
 
-plan tests => 47;
+plan tests => 49;
 
 my $vhost = 'counted.test:' . port('counted');
 # Where the counters are read: PostHogSecure is off there.
@@ -280,4 +280,34 @@ YML
              "Prometheus has denied_total{reason=\"not_allowed\"} = $want");
     kill 'TERM', $pid;
     waitpid $pid, 0;
+}
+
+# Vhosts without a directive of this module's own (PostHogSecure On in
+# the main server) each count under their own label, not one shared one.
+{
+    my $second = PHS::Test::free_port();
+    my $server = start_httpd(<<"CONF");
+Listen 127.0.0.1:$second
+PostHogSecure On
+PostHogHTTPSRedirect Off
+<VirtualHost 127.0.0.1:\@PORT\@>
+    ServerName one.test
+</VirtualHost>
+<VirtualHost 127.0.0.1:$second>
+    ServerName two.test
+    <Location /metrics>
+        SetHandler posthog-secure-metrics
+    </Location>
+</VirtualHost>
+CONF
+    request(port => $server->{port}, path => '/x') for 1 .. 2;
+    request(port => $second, path => '/y');
+    my $counts = samples(port => $second);
+    $server->{stop}->();
+    ok t_cmp(metric($counts, 'posthog_secure_requests_total',
+                    vhost => "one.test:$server->{port}", verdict => 'allowed'),
+             2, 'the first vhost counts its own two requests');
+    ok t_cmp(metric($counts, 'posthog_secure_requests_total',
+                    vhost => "two.test:$second", verdict => 'allowed'),
+             1, 'the second vhost counts its own one');
 }

@@ -193,6 +193,7 @@ void *mod_phs_create_server_conf(apr_pool_t *p, server_rec *s)
     conf->secure_somewhere = PHS_UNSET;
     conf->signs_somewhere = PHS_UNSET;
     conf->regions_somewhere = PHS_UNSET;
+    conf->counters_slot = -1;
     return conf;
 }
 
@@ -232,6 +233,7 @@ void *mod_phs_merge_server_conf(apr_pool_t *p, void *parent_conf,
                                           parent->signs_somewhere);
     conf->regions_somewhere = PHS_MERGE_INT(child->regions_somewhere,
                                             parent->regions_somewhere);
+    conf->counters_slot = -1;
     return conf;
 }
 

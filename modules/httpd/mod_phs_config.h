@@ -159,6 +159,7 @@ typedef struct {
                                        (mod_phs_client.c) */
     phs_trust_t trust;
     phs_geoip_t *geoip;             /* geoip_database, open */
+    int counters_slot;              /* its counters (post_config); -1: none */
 } phs_server_conf_t;
 
 /* The build hides every other symbol (-fvisibility=hidden): calls between

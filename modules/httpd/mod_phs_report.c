@@ -21,12 +21,9 @@ APLOG_USE_MODULE(posthog_secure);
 
 /* This configuration's counters, made at post_config in the parent and
  * inherited by the children it forks; a restart (graceful too) makes new
- * ones, from zero.  Each vhost's record is found by its server_rec: vhosts
- * without a directive of their own share the main server's configuration
- * record, and would share its counters. */
+ * ones, from zero. */
 static phs_counters_t *counters;
 static apr_array_header_t *vhost_labels;    /* a label per record */
-static apr_hash_t *slots;                   /* server_rec * -> int slot */
 static apr_time_t counting_since;
 
 /* "name:port"; the port of the ServerName, else of the vhost's first
@@ -46,12 +43,13 @@ static int assign_records(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
     apr_hash_t *by_label = apr_hash_make(ptemp);
 
     vhost_labels = apr_array_make(pconf, 4, sizeof(const char *));
-    slots = apr_hash_make(pconf);
     for (; s; s = s->next) {
+        phs_server_conf_t *conf = PHS_SERVER_CONF(s);
         const char *label;
         int *slot;
 
-        if (PHS_SERVER_CONF(s)->secure_somewhere != 1)
+        conf->counters_slot = -1;
+        if (conf->secure_somewhere != 1)
             continue;
         label = vhost_label(pconf, s);
         if (!(slot = apr_hash_get(by_label, label, APR_HASH_KEY_STRING))) {
@@ -60,8 +58,7 @@ static int assign_records(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
             APR_ARRAY_PUSH(vhost_labels, const char *) = label;
             apr_hash_set(by_label, label, APR_HASH_KEY_STRING, slot);
         }
-        apr_hash_set(slots, apr_pmemdup(pconf, &s, sizeof(s)), sizeof(s),
-                     slot);
+        conf->counters_slot = *slot;
     }
     return vhost_labels->nelts;
 }
@@ -93,10 +90,10 @@ int mod_phs_report_post_config(apr_pool_t *pconf, apr_pool_t *ptemp,
 
 void mod_phs_count(const server_rec *s, phs_counter_t which, apr_uint64_t n)
 {
-    const int *slot = counters ? apr_hash_get(slots, &s, sizeof(s)) : NULL;
+    int slot = PHS_SERVER_CONF(s)->counters_slot;
 
-    if (slot)
-        phs_counters_add(&counters[*slot], which, n);
+    if (slot >= 0 && counters)
+        phs_counters_add(&counters[slot], which, n);
 }
 
 int mod_phs_report_log_transaction(request_rec *r)
