@@ -285,9 +285,10 @@ YML
 # Vhosts without a directive of this module's own (PostHogSecure On in
 # the main server) each count under their own label, not one shared one.
 {
-    my $second = PHS::Test::free_port();
+    my ($second, $third) = (PHS::Test::free_port(), PHS::Test::free_port());
     my $server = start_httpd(<<"CONF");
 Listen 127.0.0.1:$second
+Listen 127.0.0.1:$third
 PostHogSecure On
 PostHogHTTPSRedirect Off
 <VirtualHost 127.0.0.1:\@PORT\@>
@@ -295,6 +296,9 @@ PostHogHTTPSRedirect Off
 </VirtualHost>
 <VirtualHost 127.0.0.1:$second>
     ServerName two.test
+</VirtualHost>
+<VirtualHost 127.0.0.1:$third>
+    ServerName metrics.test
     <Location /metrics>
         SetHandler posthog-secure-metrics
     </Location>
@@ -302,7 +306,7 @@ PostHogHTTPSRedirect Off
 CONF
     request(port => $server->{port}, path => '/x') for 1 .. 2;
     request(port => $second, path => '/y');
-    my $counts = samples(port => $second);
+    my $counts = samples(port => $third);
     $server->{stop}->();
     ok t_cmp(metric($counts, 'posthog_secure_requests_total',
                     vhost => "one.test:$server->{port}", verdict => 'allowed'),
