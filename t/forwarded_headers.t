@@ -33,7 +33,7 @@ push @forged, @path_overrides;
 my @removed = qw(XFPORT FWD CF TCI XCI XCCI FCI XFSSL UXFF UXRI FLY XEEA
                  XOU XRU XFPRE XFURI);
 
-plan tests => 101 + 4 * @removed;
+plan tests => 113 + 4 * @removed;
 
 # What the backend's log shows for the request with marker $m.
 sub arrived {
@@ -318,3 +318,23 @@ none_forged(arrived((send_via('fwd', '127.0.0.3', '/capture/module-off', @forged
     ok t_cmp($got->{XRI}, '198.51.100.7', 'and X-Real-IP the client');
 }
 
+
+# However many fields a request has (httpd's field table starts with 25
+# slots, then 50, 100: an addition grows it at exactly 25 and 50 fields),
+# the backend is told exactly the module's values in a PostHogSecure On
+# location, and none of them in an Off one, never the client's own
+# X-Forwarded-Proto.
+for my $fields (24, 25, 26, 49, 50, 51) {
+    # request() adds Host and Connection; X-Forwarded-Proto is the third.
+    my @pad = map { ("X-Pad-$_" => 'x') } 1 .. $fields - 3;
+    my ($r, $m) = send_via('fwd', '127.0.0.3', '/capture/', 'X-Forwarded-Proto' => 'https', @pad);
+    my $got = arrived($m);
+    ok t_cmp(join('|', $r->{status}, map { $got->{$_} // 'not logged' } qw(XFF XRI XFP)),
+             '200|127.0.0.3|127.0.0.3|http',
+             "$fields fields, On location: exactly the module's three");
+    ($r, $m) = send_via('fwd', '127.0.0.3', '/capture/module-off', 'X-Forwarded-Proto' => 'https', @pad);
+    $got = arrived($m);
+    ok t_cmp(join('|', $r->{status}, map { $got->{$_} // 'not logged' } qw(XFF XRI XFP)),
+             '200|127.0.0.3|-|-',
+             "$fields fields, Off location: none of them (X-Forwarded-For is mod_proxy's)");
+}
