@@ -228,8 +228,7 @@ static const ap_directive_t *setting(apr_pool_t *p, const tree_index_t *index,
 
 /* Whom each vhost believes, once; only where PostHogSecure On appears:
  * elsewhere the module changes nothing, the client address included. */
-static void derive_trust(apr_pool_t *p, server_rec *s,
-                         phs_server_conf_t *conf)
+static void derive_trust(server_rec *s, phs_server_conf_t *conf)
 {
     int hops = conf->proxy_hops > 0 ? conf->proxy_hops : 0;
     int trust_all = conf->trust_all == 1 && !hops;
@@ -265,7 +264,6 @@ static void derive_trust(apr_pool_t *p, server_rec *s,
                              "request passes a proxy that overwrites the "
                              "header; PostHogProxyHops is the safe choice",
                              conf->client_ip_header));
-    (void)p;
 }
 
 /* One field cannot say both who the client is and how it came; and
@@ -387,7 +385,7 @@ static const char *check_vhost(apr_pool_t *pconf, apr_pool_t *ptemp,
     if (conf->from_environment == 1
         && (err = mod_phs_environment_import(pconf, s)))
         return apr_pstrcat(ptemp, "PostHogFromEnvironment: ", err, NULL);
-    derive_trust(ptemp, s, conf);
+    derive_trust(s, conf);
     if ((err = header_conflict(ptemp, index, s, conf))
         || (err = signing_needs_a_key(conf))
         || (err = mod_phs_geoip_open(pconf, s, opened)))
