@@ -9,7 +9,7 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use PHS::Test;
 
-plan tests => 43;
+plan tests => 44;
 
 # cookies_of(path => P, cookies => [Set-Cookie values the backend sends],
 #            status => S, vhost => V, method => M): (the response, the
@@ -92,6 +92,8 @@ for my $case ([304, 'GET'], [204, 'GET'], [200, 'HEAD'], [302, 'GET']) {
     ($r, $got) = cookies_of(path => '/proxy/set-cookies/lax', cookies => ['x=1', 'y=1; SameSite=Strict']);
     ok t_cmp($got->[0], 'x=1; Secure; HttpOnly; SameSite=Lax', 'PostHogCookieSameSite Lax added when absent');
     ok t_cmp($got->[1], 'y=1; SameSite=Strict; Secure; HttpOnly', 'an existing SameSite is kept');
+    ($r, $got) = cookies_of(path => '/proxy/set-cookies/lax/off', cookies => ['x=1']);
+    ok t_cmp($got->[0], 'x=1; Secure; HttpOnly', 'PostHogCookieSameSite Off inside it adds none');
     ($r, $got) = cookies_of(path => '/proxy/set-cookies/exempt',
                             cookies => ['sessionid=1', 'my_pref=2', 'posthog_csrftoken=3']);
     ok t_cmp($got->[0], 'sessionid=1; Secure', 'custom exempt list: exact name');

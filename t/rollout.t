@@ -98,7 +98,7 @@ for my $case (@would) {
     ok t_cmp($r->{status}, 200, "report-only: $what is served");
     ok t_cmp($hits, 1, "report-only: $what reaches the backend");
 }
-my $log = error_log_when(sub { ($_[0] =~ /would deny client/g) >= 4 },
+my $log = error_log_when(sub { (() = $_[0] =~ /would deny client/g) >= 4 },
                          $offset, $rollout->{error_log});
 for my $case (@would) {
     my ($xff, $path, $token, $reason, $what) = @$case;

@@ -37,6 +37,12 @@ my @cases = (
     ["$proxy<VirtualHost 127.0.0.1:9999>\n<Directory /var/www>\nPostHogSecure On\n</Directory>\nProxyPass / http://127.0.0.1:9/\n</VirtualHost>", $files_only, 'the same inside a <VirtualHost>'],
     ["$proxy<VirtualHost 127.0.0.1:9999>\nPostHogSecure On\nProxyPass / http://127.0.0.1:9/\n</VirtualHost>", undef, 'PostHogSecure On in the <VirtualHost>'],
     ["PostHogSecure On\nPostHogSecure Off", $contradicted, 'On then Off in one section'],
+    ["PostHogSecure On\nPostHogBlockedIPBlocks 192.0.2.1\n<Location /api>\nPostHogBlockedIPBlocks none\n</Location>",
+     qr/PostHogBlockedIPBlocks none at \S+:\d+ lifts no deny-list: the lists of every enclosing scope still apply there/,
+     'PostHogBlockedIPBlocks none, which lifts nothing'],
+    ["PostHogSecure On\nPostHogAllowedIPBlocks 192.0.2.1\n<Location /api>\nPostHogAllowedIPBlocks none\n</Location>", undef,
+     'PostHogAllowedIPBlocks none, which does lift the allow-list'],
+    ["PostHogSecure On\nPostHogBlockedIPBlocks 0.0.0.0/0 ::/0", undef, 'a deny-list of everything (refuses, never admits)'],
     ["<Location /api>\nPostHogSecure Off\nPostHogSecure On\n</Location>", $contradicted, 'Off then On in one section'],
     ["PostHogSecure On\n<Location /api>\nPostHogSecure Off\n</Location>", undef, 'Off in an inner section'],
 );

@@ -27,7 +27,7 @@ on_exit "podman rm -f -t 0 $name"
 # shellcheck disable=SC2046
 # PostHog is nowhere here: its URLs name a loopback port where nothing
 # listens, so an allowed request is mod_proxy's 503, not a DNS lookup.
-podman run -d --name "$name" --network "ns:/run/netns/$id-img" $(restricted_run) \
+podman run -d --name "$name" --network ns:/run/netns/"$id-img" $(restricted_run) \
     -e SITE_URL=https://posthog.test -e POSTHOG_WEB_URL=http://127.0.0.1:9 \
     -e POSTHOG_CAPTURE_URL=http://127.0.0.1:9 $mounts "$image" >/dev/null
 in_ns() { ip netns exec "$id-img" "$@"; }
@@ -122,7 +122,7 @@ refuse "a bad HTTPD_METRICS_ALLOWED_IP_BLOCKS" '10\.0\.0\.300' -e SITE_URL=https
 netns "$id-env"
 on_exit "podman rm -f -t 0 $id-env"
 # shellcheck disable=SC2046
-podman run -d --name "$id-env" --network "ns:/run/netns/$id-env" $(restricted_run) \
+podman run -d --name "$id-env" --network ns:/run/netns/"$id-env" $(restricted_run) \
     -e SITE_URL=https://posthog.test -e POSTHOG_WEB_URL=http://127.0.0.1:9 \
     -e POSTHOG_CAPTURE_URL=http://127.0.0.1:9 -e IS_BEHIND_PROXY=true -e TRUST_ALL_PROXIES=true \
     -e HTTPD_HSTS='max-age=600' -e HTTPD_METRICS_ALLOWED_IP_BLOCKS=127.0.0.2 $mounts "$image" >/dev/null

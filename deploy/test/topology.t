@@ -91,7 +91,7 @@ replica() { # replica NAME [ENV...]
     name=$1; shift
     on_exit "podman rm -f -t 0 $id-$name"
     # shellcheck disable=SC2046
-    podman run -d --name "$id-$name" --network "ns:/run/netns/$id-$name" $(restricted_run) \
+    podman run -d --name "$id-$name" --network ns:/run/netns/"$id-$name" $(restricted_run) \
         --add-host posthog-web.test:192.0.2.20 --add-host posthog-capture.test:192.0.2.20 \
         -e SITE_URL=https://posthog.test \
         -e IS_BEHIND_PROXY=true -e TRUSTED_PROXIES=192.0.2.1 -e HTTPD_PROXY_HOPS=1 \

@@ -223,11 +223,9 @@ static int client_address(request_rec *r, phs_ip_t *client,
     return 1;
 }
 
-/* The client's country where the vhost has a database, found once per
- * request_rec: its code, "" when the database cannot place the client (or
- * the client is unknown), NULL without a database. */
-static const char *client_country(request_rec *r, phs_request_t *state)
+const char *mod_phs_geoip_client_country(request_rec *r)
 {
+    phs_request_t *state = mod_phs_request_state(r);
     const char *reason;
     char code[3];
     phs_ip_t client;
@@ -242,7 +240,7 @@ static const char *client_country(request_rec *r, phs_request_t *state)
 /* PostHog's rule after the allow-list: a listed country is denied, an
  * address the database cannot place is not; a client that cannot be known
  * is denied. */
-static decision_t decide_region(request_rec *r, phs_request_t *state,
+static decision_t decide_region(request_rec *r,
                                 const phs_region_set_t *regions)
 {
     const char *reason, *country;
@@ -251,7 +249,7 @@ static decision_t decide_region(request_rec *r, phs_request_t *state,
     if (!client_address(r, &client, &reason))
         return denial(PHS_COUNT_DENIED_CLIENT_UNKNOWN, reason);
     /* Startup makes a database a condition of regions. */
-    if (!(country = client_country(r, state)))
+    if (!(country = mod_phs_geoip_client_country(r)))
         return denial(PHS_COUNT_DENIED_REGION, "no PostHogGeoIPDatabase");
     if (*country && phs_region_set_contains(regions, country, 2))
         return denial(PHS_COUNT_DENIED_REGION, apr_psprintf(r->pool,
@@ -262,8 +260,7 @@ static decision_t decide_region(request_rec *r, phs_request_t *state,
 
 /* The deny-list on every path, then the exemptions, then the allow-list,
  * else the regions. */
-static decision_t decide(request_rec *r, const phs_dir_conf_t *conf,
-                         phs_request_t *state)
+static decision_t decide(request_rec *r, const phs_dir_conf_t *conf)
 {
     const char *reason;
     phs_ip_t client;
@@ -288,7 +285,7 @@ static decision_t decide(request_rec *r, const phs_dir_conf_t *conf,
         return allowed;
     }
     if (conf->blocked_regions && phs_region_set_count(conf->blocked_regions))
-        return decide_region(r, state, conf->blocked_regions);
+        return decide_region(r, conf->blocked_regions);
     return allowed;
 }
 
@@ -298,7 +295,7 @@ static decision_t decide(request_rec *r, const phs_dir_conf_t *conf,
 static void export_variables(request_rec *r, phs_request_t *state)
 {
     apr_table_t *env = r->subprocess_env;
-    const char *country = client_country(r, state);
+    const char *country = mod_phs_geoip_client_country(r);
 
     apr_table_setn(env, "POSTHOG_ACCESS", state->access);
     if (mod_phs_client_state(r)->client_unknown)
@@ -345,7 +342,7 @@ static phs_request_t *decide_once(request_rec *r)
 
     if (state->access)
         return state;
-    decision = decide(r, conf, state);
+    decision = decide(r, conf);
     if (decision.verdict == ACCESS_DENIED && conf->report_only == 1) {
         decision.verdict = ACCESS_REPORT_ONLY;
         decision.counter = PHS_WOULD_DENY(decision.counter);

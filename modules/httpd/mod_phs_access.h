@@ -29,6 +29,10 @@ int mod_phs_access_refuse_unheard(request_rec *r);
  * must not start. */
 const char *mod_phs_geoip_open(apr_pool_t *pconf, server_rec *s,
                                apr_hash_t *opened);
+/* The client's country where r's vhost has a database, looked up once
+ * per request_rec: its code, "" when the database cannot place the client
+ * (or the client is unknown), NULL without a database. */
+const char *mod_phs_geoip_client_country(request_rec *r);
 /* The client's country in r's vhost's database: 1 with its code in
  * `country` (upper case, NUL-terminated), 0 when the database has no
  * country for the address, -1 when the vhost has no database. */

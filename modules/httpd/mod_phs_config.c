@@ -268,16 +268,23 @@ static const char *on_off(cmd_parms *cmd, const char *value, int auto_ok,
     return NULL;
 }
 
-/* The int at cmd_data's offset in a record. */
-static int *int_slot(cmd_parms *cmd, void *record)
+/* The field at cmd_data's offset in a record (the directory record, or
+ * the server record of cmd->server). */
+static void *slot_of(cmd_parms *cmd, void *record)
 {
-    return (int *)((char *)record + (apr_size_t)cmd->info);
+    return (char *)record + (apr_size_t)cmd->info;
 }
+
+static void *server_slot_of(cmd_parms *cmd)
+{
+    return slot_of(cmd, PHS_SERVER_CONF(cmd->server));
+}
+
 
 /* TAKE1: On|Off into the directory record's int at cmd_data. */
 static const char *cmd_flag(cmd_parms *cmd, void *dconf, const char *value)
 {
-    return on_off(cmd, value, 0, int_slot(cmd, dconf));
+    return on_off(cmd, value, 0, slot_of(cmd, dconf));
 }
 
 /* TAKE1: On|Off into the server record's int at cmd_data. */
@@ -285,14 +292,14 @@ static const char *cmd_server_flag(cmd_parms *cmd, void *dconf,
                                    const char *value)
 {
     (void)dconf;
-    return on_off(cmd, value, 0, int_slot(cmd, PHS_SERVER_CONF(cmd->server)));
+    return on_off(cmd, value, 0, server_slot_of(cmd));
 }
 
 /* TAKE1: On|Off|Auto into the directory record's int at cmd_data. */
 static const char *cmd_tristate(cmd_parms *cmd, void *dconf,
                                 const char *value)
 {
-    return on_off(cmd, value, 1, int_slot(cmd, dconf));
+    return on_off(cmd, value, 1, slot_of(cmd, dconf));
 }
 
 /* A bounded number in the server record: the cmd_data of cmd_server_int. */
@@ -352,8 +359,7 @@ static const char *cmd_header_name(cmd_parms *cmd, void *dconf,
             return cmd_error(cmd, apr_psprintf(cmd->temp_pool, "'%s' is a "
                              "field HTTP itself needs; name the header your "
                              "proxy sets for it", value));
-    *(const char **)((char *)PHS_SERVER_CONF(cmd->server)
-                     + (apr_size_t)cmd->info) = value;
+    *(const char **)server_slot_of(cmd) = value;
     return NULL;
 }
 
@@ -362,8 +368,7 @@ static const char *cmd_header_name(cmd_parms *cmd, void *dconf,
  * the parent's.  `none` with entries in one scope is an error. */
 static const char *cmd_paths(cmd_parms *cmd, void *dconf, const char *word)
 {
-    phs_path_set_t **set = (phs_path_set_t **)((char *)dconf
-                                               + (apr_size_t)cmd->info);
+    phs_path_set_t **set = slot_of(cmd, dconf);
     /* The scope's first word makes the set; after `none` it stays empty. */
     int after_none = *set && !phs_path_set_count(*set);
     const char *err;
@@ -392,6 +397,7 @@ static const char *cmd_paths(cmd_parms *cmd, void *dconf, const char *word)
  * warning about a list that holds every address. */
 typedef struct {
     phs_ip_set_t *set;
+    list_kind_t kind;
     server_rec *s;
     const char *directive;
     const char *file;
@@ -403,7 +409,7 @@ static apr_array_header_t *unsealed_sets;
 /* A .htaccess is read per request, after the configuration: its sets are
  * sealed at once (they are short); the others wait for
  * mod_phs_config_seal_sets. */
-static void seal_later(cmd_parms *cmd, phs_ip_set_t *set)
+static void seal_later(cmd_parms *cmd, phs_ip_set_t *set, list_kind_t kind)
 {
     unsealed_t *entry;
     int i;
@@ -417,6 +423,7 @@ static void seal_later(cmd_parms *cmd, phs_ip_set_t *set)
             return;
     entry = apr_array_push(unsealed_sets);
     entry->set = set;
+    entry->kind = kind;
     entry->s = cmd->server;
     entry->directive = cmd->cmd->name;
     entry->file = cmd->directive ? cmd->directive->filename : "?";
@@ -433,15 +440,15 @@ static const char *families(unsigned covers)
 }
 
 void mod_phs_warn_if_everything(server_rec *s, const phs_ip_set_t *set,
-                                const char *what)
+                                list_kind_t kind, const char *what)
 {
     unsigned covers = phs_ip_set_covers(set);
     int both = covers == (PHS_IP_SET_ALL_IPV4 | PHS_IP_SET_ALL_IPV6);
     apr_pool_t *p = s->process->pconf;
 
-    if (!covers)
+    if (!covers || kind == LIST_BLOCKED)
         return;
-    if (strstr(what, "TrustedProxies") || strstr(what, "TRUSTED_PROXIES"))
+    if (kind == LIST_TRUSTED)
         mod_phs_startup_warn(s, apr_psprintf(p, "%s trusts %s: every client "
                              "is believed about its own address, as with "
                              "PostHogTrustAllProxies, which any client can "
@@ -465,12 +472,10 @@ void mod_phs_config_seal_sets(apr_pool_t *ptemp)
                                                  unsealed_t);
 
         phs_ip_set_seal(entry->set);
-        if (strncmp(entry->directive, "PostHogBlocked", 14))
-            mod_phs_warn_if_everything(entry->s, entry->set,
-                                       apr_psprintf(ptemp, "%s at %s:%d",
-                                                    entry->directive,
-                                                    entry->file,
-                                                    entry->line));
+        mod_phs_warn_if_everything(entry->s, entry->set, entry->kind,
+                                   apr_psprintf(ptemp, "%s at %s:%d",
+                                                entry->directive, entry->file,
+                                                entry->line));
     }
     apr_array_clear(unsealed_sets);
 #if PHS_HAVE_MALLOC_TRIM
@@ -486,7 +491,7 @@ void mod_phs_config_seal_sets(apr_pool_t *ptemp)
 /* One directive argument's addresses and CIDRs; an argument without any
  * address is an error. */
 static const char *add_list(cmd_parms *cmd, phs_ip_set_t *set,
-                            const char *list)
+                            const char *list, list_kind_t kind)
 {
     apr_size_t before = phs_ip_set_block_count(set);
     const char *err = phs_ip_set_add_list(set, list);
@@ -496,14 +501,14 @@ static const char *add_list(cmd_parms *cmd, phs_ip_set_t *set,
     if (phs_ip_set_block_count(set) == before)
         return cmd_error(cmd, apr_psprintf(cmd->temp_pool, "no address in "
                          "'%s'", list));
-    seal_later(cmd, set);
+    seal_later(cmd, set, kind);
     return NULL;
 }
 
 /* A file of addresses and CIDRs (relative paths from ServerRoot); an empty
  * file gets a startup warning. */
 static const char *add_file(cmd_parms *cmd, phs_ip_set_t *set,
-                            const char *path)
+                            const char *path, list_kind_t kind)
 {
     const char *file = ap_server_root_relative(cmd->temp_pool, path);
     apr_size_t before = phs_ip_set_block_count(set);
@@ -517,26 +522,24 @@ static const char *add_file(cmd_parms *cmd, phs_ip_set_t *set,
     if (phs_ip_set_block_count(set) == before)
         mod_phs_startup_warn(cmd->server, apr_psprintf(cmd->pool, "%s: %s "
                              "holds no address", cmd->cmd->name, file));
-    seal_later(cmd, set);
+    seal_later(cmd, set, kind);
     return NULL;
 }
 
 /* The list a directive fills: cmd->info is the offset of a phs_blocks_t
  * in the directory record. */
-static phs_ip_set_t *scope_list(cmd_parms *cmd, void *dconf)
+static phs_ip_set_t *scope_set(phs_blocks_t *list, cmd_parms *cmd)
 {
-    phs_blocks_t *list = (phs_blocks_t *)((char *)dconf
-                                          + (apr_size_t)cmd->info);
-
     if (!list->set)
         list->set = phs_ip_set_make(cmd->pool);
     list->state = PHS_BLOCKS_LIST;
     return list->set;
 }
 
-static phs_blocks_state_t scope_list_state(cmd_parms *cmd, void *dconf)
+static list_kind_t kind_of(cmd_parms *cmd)
 {
-    return ((phs_blocks_t *)((char *)dconf + (apr_size_t)cmd->info))->state;
+    return (apr_size_t)cmd->info == APR_OFFSETOF(phs_dir_conf_t, blocked)
+           ? LIST_BLOCKED : LIST_ALLOWED;
 }
 
 static const char *mixed_none_error(cmd_parms *cmd)
@@ -548,34 +551,45 @@ static const char *mixed_none_error(cmd_parms *cmd)
 /* ITERATE: PostHogAllowedIPBlocks, PostHogBlockedIPBlocks. */
 static const char *cmd_blocks(cmd_parms *cmd, void *dconf, const char *word)
 {
-    phs_blocks_state_t state = scope_list_state(cmd, dconf);
+    phs_blocks_t *list = slot_of(cmd, dconf);
 
     if (!strcasecmp(word, "none")) {
-        if (state == PHS_BLOCKS_LIST)
+        if (list->state == PHS_BLOCKS_LIST)
             return mixed_none_error(cmd);
-        ((phs_blocks_t *)((char *)dconf + (apr_size_t)cmd->info))->state =
-            PHS_BLOCKS_NONE;
+        /* The deny-lists of every enclosing scope apply together: `none`
+         * adds no list here, and lifts none, which is not what it reads
+         * like. */
+        if (kind_of(cmd) == LIST_BLOCKED && !in_htaccess(cmd)
+            && cmd->directive)
+            mod_phs_startup_warn(cmd->server, apr_psprintf(cmd->pool,
+                                 "PostHogBlockedIPBlocks none at %s:%d lifts "
+                                 "no deny-list: the lists of every enclosing "
+                                 "scope still apply there. Remove the line, "
+                                 "or the address from the list that holds it",
+                                 cmd->directive->filename,
+                                 cmd->directive->line_num));
+        list->state = PHS_BLOCKS_NONE;
         return NULL;
     }
-    if (state == PHS_BLOCKS_NONE)
+    if (list->state == PHS_BLOCKS_NONE)
         return mixed_none_error(cmd);
-    return add_list(cmd, scope_list(cmd, dconf), word);
+    return add_list(cmd, scope_set(list, cmd), word, kind_of(cmd));
 }
 
 /* TAKE1: PostHogAllowedIPBlocksFile, PostHogBlockedIPBlocksFile. */
 static const char *cmd_blocks_file(cmd_parms *cmd, void *dconf,
                                    const char *path)
 {
-    if (scope_list_state(cmd, dconf) == PHS_BLOCKS_NONE)
+    phs_blocks_t *list = slot_of(cmd, dconf);
+
+    if (list->state == PHS_BLOCKS_NONE)
         return mixed_none_error(cmd);
-    return add_file(cmd, scope_list(cmd, dconf), path);
+    return add_file(cmd, scope_set(list, cmd), path, kind_of(cmd));
 }
 
-/* The server record's set at cmd_data. */
 static phs_ip_set_t *server_proxies(cmd_parms *cmd)
 {
-    phs_ip_set_t **set = (phs_ip_set_t **)((char *)PHS_SERVER_CONF(cmd->server)
-                                           + (apr_size_t)cmd->info);
+    phs_ip_set_t **set = server_slot_of(cmd);
 
     if (!*set)
         *set = phs_ip_set_make(cmd->pool);
@@ -586,14 +600,14 @@ static const char *cmd_trusted_proxies(cmd_parms *cmd, void *dconf,
                                        const char *word)
 {
     (void)dconf;
-    return add_list(cmd, server_proxies(cmd), word);
+    return add_list(cmd, server_proxies(cmd), word, LIST_TRUSTED);
 }
 
 static const char *cmd_trusted_proxies_file(cmd_parms *cmd, void *dconf,
                                             const char *path)
 {
     (void)dconf;
-    return add_file(cmd, server_proxies(cmd), path);
+    return add_file(cmd, server_proxies(cmd), path, LIST_TRUSTED);
 }
 
 /* -------------------------------------------------- PostHogSecure */
@@ -746,9 +760,11 @@ static const char *cmd_samesite(cmd_parms *cmd, void *dconf,
     phs_dir_conf_t *conf = dconf;
     int i;
 
+    /* Off is "", as PostHogHSTS Off: set, so that it overrides a parent,
+     * and nothing to add. */
     for (i = 0; i < 4; i++)
         if (!strcasecmp(value, values[i])) {
-            conf->cookie_samesite = values[i];
+            conf->cookie_samesite = i == 3 ? "" : values[i];
             return NULL;
         }
     return cmd_error(cmd, apr_psprintf(cmd->temp_pool, "'%s' is not Lax, "
@@ -976,8 +992,7 @@ static const char *cmd_key(cmd_parms *cmd, void *dconf, const char *value)
         return cmd_error(cmd, apr_psprintf(cmd->temp_pool, "unusable key "
                          "(%s): %s; %s", source, problem,
                          PHS_SECRET_KEY_ADVICE));
-    *(const char **)((char *)PHS_SERVER_CONF(cmd->server)
-                     + (apr_size_t)cmd->info) = key;
+    *(const char **)server_slot_of(cmd) = key;
     return NULL;
 }
 

@@ -118,7 +118,7 @@ typedef struct {
     int cookie_httponly;            /* PostHogCookieHttpOnly */
     apr_array_header_t *httponly_exempt; /* PostHogCookieHttpOnlyExempt, of
                                        phs_cookie_pattern_t; empty: none */
-    const char *cookie_samesite;    /* PostHogCookieSameSite; "Off": leave */
+    const char *cookie_samesite;    /* PostHogCookieSameSite; "": Off */
     int https_redirect;             /* PostHogHTTPSRedirect: 0, 1, PHS_AUTO */
     phs_path_set_t *redirect_exempt; /* PostHogHTTPSRedirectExempt */
     int sign_client_ip;             /* PostHogSignClientIP */
@@ -221,11 +221,14 @@ void mod_phs_config_pre_config(apr_pool_t *pconf);
  * trusted list that holds every address of a family. */
 void mod_phs_config_seal_sets(apr_pool_t *ptemp);
 
+/* What an address list is for. */
+typedef enum { LIST_ALLOWED, LIST_BLOCKED, LIST_TRUSTED } list_kind_t;
+
 /* The startup warning for a sealed allow-list or trusted list (`what`
  * names it: "PostHogAllowedIPBlocks at FILE:LINE", "ALLOWED_IP_BLOCKS")
  * that holds every IPv4 or every IPv6 address: it restricts nothing, or
- * lets every client choose its address. */
+ * lets every client choose its address.  A deny-list gets none. */
 void mod_phs_warn_if_everything(server_rec *s, const phs_ip_set_t *set,
-                                const char *what);
+                                list_kind_t kind, const char *what);
 
 #endif

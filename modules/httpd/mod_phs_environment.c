@@ -5,8 +5,8 @@
 #include <apr_strings.h>
 
 /* A list variable into a sealed set; NULL or a message naming it. */
-static const char *env_blocks(apr_pool_t *p, server_rec *s, const char *name,
-                              phs_ip_set_t **set)
+static const char *env_blocks(apr_pool_t *p, server_rec *s, list_kind_t kind,
+                              const char *name, phs_ip_set_t **set)
 {
     const char *err;
 
@@ -18,7 +18,7 @@ static const char *env_blocks(apr_pool_t *p, server_rec *s, const char *name,
     if (!phs_ip_set_block_count(*set))
         return apr_psprintf(p, "%s: no address in '%s'", name, getenv(name));
     phs_ip_set_seal(*set);
-    mod_phs_warn_if_everything(s, *set, name);
+    mod_phs_warn_if_everything(s, *set, kind, name);
     return NULL;
 }
 
@@ -61,7 +61,8 @@ static const char *import_proxies(apr_pool_t *p, server_rec *s,
     if (sconf->trust_all == PHS_UNSET && phs_env_bool(trust_all) == 1)
         return apr_psprintf(p, TRUST_ALL_REFUSED, trust_all);
     if (!sconf->trusted_proxies && phs_env_is_set(getenv("TRUSTED_PROXIES")))
-        return env_blocks(p, s, "TRUSTED_PROXIES", &sconf->trusted_proxies);
+        return env_blocks(p, s, LIST_TRUSTED, "TRUSTED_PROXIES",
+                          &sconf->trusted_proxies);
     return NULL;
 }
 
@@ -94,7 +95,8 @@ static const char *import_dir(apr_pool_t *p, server_rec *s,
     if (dconf->allowed.state == PHS_BLOCKS_UNSET
         && phs_env_is_set(getenv("ALLOWED_IP_BLOCKS"))) {
         dconf->allowed.state = PHS_BLOCKS_LIST;
-        return env_blocks(p, s, "ALLOWED_IP_BLOCKS", &dconf->allowed.set);
+        return env_blocks(p, s, LIST_ALLOWED, "ALLOWED_IP_BLOCKS",
+                          &dconf->allowed.set);
     }
     return NULL;
 }

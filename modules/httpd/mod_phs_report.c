@@ -283,16 +283,10 @@ static void describe_https(request_rec *r, phs_json_t *json)
 
 static void describe_country(request_rec *r, phs_json_t *json)
 {
-    phs_ip_t client;
-    char country[3];
+    const char *country = mod_phs_geoip_client_country(r);
 
-    if (!PHS_SERVER_CONF(r->server)->geoip)
-        return;
-    phs_json_string(json, "country",
-                    !mod_phs_client_state(r)->client_unknown && r->useragent_addr
-                    && phs_ip_from_sockaddr(r->useragent_addr, &client)
-                    && mod_phs_geoip_country(r, &client, country) == 1
-                    ? apr_pstrdup(r->pool, country) : NULL);
+    if (country)
+        phs_json_string(json, "country", *country ? country : NULL);
 }
 
 /* The path's verdict, from a subrequest decided as any request_rec is

@@ -45,8 +45,7 @@ static void policy_for(request_rec *r, phs_cookie_policy_t *policy)
     policy->secure = mod_phs_secure_cookies_on(r);
     policy->httponly = conf->cookie_httponly != 0;
     policy->httponly_exempt = mod_phs_httponly_exempt(conf);
-    policy->samesite = conf->cookie_samesite
-                       && strcmp(conf->cookie_samesite, "Off")
+    policy->samesite = conf->cookie_samesite && *conf->cookie_samesite
                        ? conf->cookie_samesite : NULL;
 }
 

@@ -109,8 +109,7 @@ static const char *first_argument(apr_pool_t *p, const ap_directive_t *d)
  * whose flags say P or proxy. */
 static int sends_to_a_proxy(apr_pool_t *p, const ap_directive_t *d)
 {
-    const char *args = d->args, *word;
-    char *flags;
+    const char *args = d->args, *word, *flags;
     int i;
 
     if (!args)
@@ -129,7 +128,7 @@ static int sends_to_a_proxy(apr_pool_t *p, const ap_directive_t *d)
     if (*word != '[')
         return 0;
     for (flags = apr_pstrdup(p, word + 1); *flags; ) {
-        const char *flag = ap_getword(p, (const char **)&flags, ',');
+        const char *flag = ap_getword(p, &flags, ',');
         apr_size_t len = strcspn(flag, "=]");
 
         if ((len == 1 && (flag[0] | 0x20) == 'p')
